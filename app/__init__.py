@@ -1,0 +1,1 @@
+"""Multi-site clinical data-collection platform."""

@@ -1,0 +1,81 @@
+"""Engines, sessions and the portable column types shared by every model."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine, event, make_url
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database; naive datetimes are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: attach a timezone before storing it")
+        utc = value.astimezone(UTC)
+        # SQLite has no timezone type: store UTC wall time so text ordering matches time ordering.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
+    sa_url = make_url(url)
+    if sa_url.drivername == "postgresql":
+        sa_url = sa_url.set(drivername="postgresql+psycopg")
+    engine = create_engine(sa_url, **kwargs)
+    if sa_url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the sqlite3 module so that `_begin_sqlite_transaction` decides.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
+    # fails with "database is locked" instead of waiting out the busy timeout. A read-only unit of
+    # work can opt out with execution_options(sqlite_begin="DEFERRED").
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    if mode not in SQLITE_BEGIN_MODES:
+        raise ValueError(f"sqlite_begin must be one of {sorted(SQLITE_BEGIN_MODES)}, not {mode!r}")
+    connection.exec_driver_sql(f"BEGIN {mode}")

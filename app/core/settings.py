@@ -1,0 +1,34 @@
+"""Configuration from `EDC_*` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EDC_")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./edc.db"
+    forms_dir: Path = Path("forms")
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    max_request_bytes: int = 10 * MIB
+    # Uploads above this size are accepted and then processed in the background.
+    upload_async_bytes: int = 2 * MIB
+
+    @model_validator(mode="after")
+    def refuse_dev_secret_outside_development(self) -> Self:
+        if self.env != "development" and self.secret_key.get_secret_value() == DEV_SECRET_KEY:
+            raise ValueError(f"EDC_SECRET_KEY must be set when EDC_ENV={self.env}")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

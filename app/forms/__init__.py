@@ -1,0 +1,1 @@
+"""The study-definition language: form files, expressions and the validation engine."""

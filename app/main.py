@@ -1,0 +1,39 @@
+"""The ASGI application: `create_app()` wires settings, database, middleware, errors and routes."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.core import health
+from app.core.body_limit import BodySizeLimitMiddleware
+from app.core.database import make_engine, make_session_factory
+from app.core.errors import register_error_handlers
+from app.core.settings import Settings, get_settings
+
+DESCRIPTION = """\
+Multi-site clinical data collection. Studies are defined as YAML forms; records are entered through
+web pages, this JSON API or bulk upload, validated by one engine and audited on every change.
+Errors are RFC 9457 `application/problem+json` documents.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.session_factory = make_session_factory(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(title="EDC", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    register_error_handlers(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,161 @@
+"""Benchmark: validation engine throughput on a synthetic cohort, beside plain Pydantic.
+
+Target (issue: study-definition language): at least 500,000 values per second on one core.
+The baseline validates the same raw values with a Pydantic model per form (types and ranges only,
+no branching, calculations or rules), measured in the same run.
+
+    .venv/bin/python bench/forms_validation.py [--patients N] [--forms-dir forms]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import Field as PydField
+
+from app.forms.compile import load_study
+from app.forms.engine import validate
+from app.forms.model import CField, CForm, CompiledStudy
+from app.forms.schema import FieldType
+
+
+def _number(cfield: CField, rng: random.Random, whole: bool) -> str:
+    low, high = cfield.soft or cfield.hard or (Decimal(0), Decimal(100))
+    low = Decimal(0) if not isinstance(low, Decimal) else low
+    high = low + 100 if not isinstance(high, Decimal) else high
+    if whole:
+        return str(rng.randint(int(low), int(high)))
+    places = cfield.spec.precision if cfield.spec.precision is not None else 2
+    value = Decimal(rng.uniform(float(low), float(high))).quantize(Decimal(1).scaleb(-places))
+    return format(min(max(value, low), high), "f")
+
+
+def raw_value(cfield: CField, rng: random.Random) -> Any:
+    kind = cfield.spec.type
+    if kind in (FieldType.integer, FieldType.studyday):
+        return _number(cfield, rng, whole=True)
+    if kind == FieldType.decimal:
+        return _number(cfield, rng, whole=False)
+    if kind in (FieldType.choice, FieldType.yesno):
+        return str(rng.choice(cfield.codes or ("1",)))
+    if kind == FieldType.multichoice:
+        codes = list(cfield.codes or ())
+        return [str(c) for c in rng.sample(codes, rng.randint(1, min(2, len(codes))))]
+    if kind == FieldType.date:
+        return (dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 900))).isoformat()
+    if kind == FieldType.datetime:
+        return "2021-03-04 10:30"
+    if kind == FieldType.time:
+        return "10:30"
+    return "free text " + str(rng.randint(0, 99))
+
+
+def synthetic_rows(study: CompiledStudy, patients: int, seed: int = 7) -> list[tuple[str, dict[str, Any]]]:
+    """Plausible raw rows: generated per field, then cleaned of what the engine rejects."""
+    rng = random.Random(seed)
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for _ in range(patients):
+        for cform in study.forms.values():
+            for _ in range(3 if cform.repeating else 1):
+                raw = {f.name: raw_value(f, rng) for f in cform.inputs if not f.spec.identifier}
+                for _attempt in range(3):
+                    bad = {i.field for i in validate(study, cform.name, raw).errors}
+                    if not bad:
+                        break
+                    raw = {k: v for k, v in raw.items() if k not in bad}
+                rows.append((cform.name, raw))
+    return rows
+
+
+def _pydantic_type(cfield: CField) -> Any:
+    kind = cfield.spec.type
+    low, high = cfield.hard if cfield.hard else (None, None)
+    bounds = {
+        "ge": low if isinstance(low, Decimal) else None,
+        "le": high if isinstance(high, Decimal) else None,
+    }
+    if kind in (FieldType.integer, FieldType.studyday):
+        return (int | None, PydField(default=None, **bounds))
+    if kind == FieldType.decimal:
+        return (Decimal | None, PydField(default=None, decimal_places=cfield.spec.precision, **bounds))
+    if kind in (FieldType.choice, FieldType.yesno):
+        return (Literal[tuple(str(c) for c in cfield.codes or ())] | None, None)  # type: ignore[misc]
+    if kind == FieldType.multichoice:
+        return (list[Literal[tuple(str(c) for c in cfield.codes or ())]] | None, None)  # type: ignore[misc]
+    if kind == FieldType.date:
+        return (dt.date | None, None)
+    return (str | None, None)
+
+
+def pydantic_models(study: CompiledStudy) -> dict[str, type[BaseModel]]:
+    models = {}
+    for cform in study.forms.values():
+        fields: dict[str, Any] = {f.name: _pydantic_type(f) for f in cform.inputs}
+        config = ConfigDict(extra="forbid")
+        models[cform.name] = create_model(f"Form_{cform.name}", __config__=config, **fields)
+    return models
+
+
+def _count(rows: list[tuple[str, dict[str, Any]]]) -> int:
+    return sum(len(raw) for _, raw in rows)
+
+
+def _best_of(runs: int, work: Any) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--patients", type=int, default=2000)
+    parser.add_argument("--forms-dir", type=Path, default=Path("forms"))
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    study = load_study(args.forms_dir)
+    rows = synthetic_rows(study, args.patients)
+    values = _count(rows)
+    forms: dict[str, CForm] = study.forms
+    models = pydantic_models(study)
+    rejected = sum(1 for form, raw in rows if not validate(study, form, raw).ok)
+
+    def engine_run() -> None:
+        for form, raw in rows:
+            validate(study, form, raw)
+
+    def pydantic_run() -> None:
+        for form, raw in rows:
+            models[form].model_validate(raw)
+
+    engine = _best_of(args.runs, engine_run)
+    baseline = _best_of(args.runs, pydantic_run)
+    print(
+        f"study {study.spec.id} {study.version}: {len(forms)} forms, {args.patients} patients, "
+        f"{len(rows)} form instances, {values} values ({rejected} instances with errors)"
+    )
+    print(
+        f"engine (types, ranges, branching, calculations, rules): {values / engine:,.0f} values/s "
+        f"({engine:.3f} s)  target >= 500,000 values/s"
+    )
+    print(
+        f"baseline plain Pydantic (types, ranges only):           {values / baseline:,.0f} values/s "
+        f"({baseline:.3f} s)"
+    )
+    print(f"engine / baseline time: {engine / baseline:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
