@@ -155,9 +155,12 @@ def check_shapes(raw: RawDefinition) -> list[Problem]:
     for i, code in enumerate(codes):
         if codes.index(code) != i:
             problems.append(study_source.problem(f"site code '{code}' appears twice", "sites", i))
-    names: dict[str, str] = {}
+    # Names are unique per exported table: all once-forms share the patient table, each repeating
+    # form has its own. A repeating form may so reuse a once-form's name (as a REDCap row would).
+    tables: dict[str, dict[str, str]] = {}
     for form, source in raw.forms:
         _check_labels(source, study.languages, form.label, ("label",), problems)
+        names = tables.setdefault(form.name if form.repeating else "", {})
         for i, field in enumerate(form.fields):
             if field.name in names:
                 problems.append(
@@ -178,6 +181,7 @@ def check_shapes(raw: RawDefinition) -> list[Problem]:
                     source.problem(f"rule '{rule.name}': unknown field '{rule.field}'", "rules", i)
                 )
     form_names = {form.name for form, _ in raw.forms}
+    names = tables.setdefault("", {})
     for i, d in enumerate(study.derived):
         if d.name in names or d.name in form_names:
             problems.append(
