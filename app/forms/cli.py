@@ -89,11 +89,19 @@ def import_redcap(
     ] = None,
 ) -> None:
     """Turn a REDCap data dictionary into a study definition folder."""
+    from app.forms.redcap.errors import RedcapError
     from app.forms.redcap.importer import import_dictionary
 
-    report = import_dictionary(dictionary, out, study_id)
+    try:
+        report = import_dictionary(dictionary, out, study_id)
+    except RedcapError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    if not report.ok:
+        typer.echo(f"the imported definition in {out} does not pass `edc forms check`", err=True)
+        raise typer.Exit(1)
     typer.echo(f"wrote {report.forms} form(s), {report.fields} field(s) to {out}")
 
 
@@ -104,10 +112,15 @@ def export_redcap(
     lang: Annotated[str | None, typer.Option(help="Language of labels (default: the study's first).")] = None,
 ) -> None:
     """Write a study definition as a REDCap data dictionary."""
+    from app.forms.redcap.errors import RedcapError
     from app.forms.redcap.exporter import export_dictionary
 
     study = _load_or_exit(directory)
-    warnings = export_dictionary(study, out, lang or study.spec.languages[0])
+    try:
+        warnings = export_dictionary(study, out, lang or study.spec.languages[0])
+    except (RedcapError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"wrote {out}")

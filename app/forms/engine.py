@@ -310,3 +310,26 @@ def validate_completion(study: CompiledStudy, patient: PatientData) -> list[Issu
         if rule.spec.on == "complete":
             run.check_rule(rule, {}, pv)
     return run.issues
+
+
+def recompute(
+    study: CompiledStudy, form: str, values: Values, patient: PatientData | None, instance: int | None
+) -> Values:
+    """The calculated fields of a stored instance, after something they read elsewhere changed."""
+    cform = study.forms[form]
+    inputs = {k: v for k, v in values.items() if k in cform.fields and cform.fields[k].parse is not None}
+    run = _Run(study, cform, instance)
+    return run.calculate(inputs, patient_view(cform, inputs, patient, instance))
+
+
+def forms_reading(study: CompiledStudy, form: str) -> list[CForm]:
+    """Other forms with calculations that read `form` (so must be recalculated when it changes)."""
+    return [
+        other
+        for other in study.forms.values()
+        if other.name != form and any(c.calc is not None and form in _forms_of(c.calc) for c in other.calcs)
+    ]
+
+
+def _forms_of(compiled: Any) -> set[str]:
+    return set(compiled.forms) | {f for f, _ in compiled.deps if f}

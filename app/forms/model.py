@@ -26,6 +26,7 @@ class CField:
     form: str
     index: int
     ty: Ty
+    name: str = ""
     parse: Parser | None = None
     codes: tuple[int | str, ...] | None = None
     missing_codes: frozenset[str] = frozenset()
@@ -38,9 +39,8 @@ class CField:
     outside_soft: Outside | None = None
     refused: bool = False
 
-    @property
-    def name(self) -> str:
-        return self.spec.name
+    def __post_init__(self) -> None:
+        self.name = self.spec.name
 
     @property
     def is_input(self) -> bool:

@@ -58,6 +58,8 @@ def is_empty(raw: Any) -> bool:
 
 
 def _integer(raw: Any) -> int:
+    if raw.__class__ is str and raw.isdigit() and raw.isascii():
+        return int(raw)
     if isinstance(raw, bool):
         raise Invalid("not_integer")
     if isinstance(raw, int):
@@ -112,6 +114,9 @@ def _choice_parser(codes: tuple[int | str, ...]) -> Parser:
     shown = ", ".join(str(c) for c in codes)
 
     def parse(raw: Any) -> int | str:
+        found = lookup.get(raw) if raw.__class__ is str else None
+        if found is not None:
+            return found
         key = raw.strip() if isinstance(raw, str) else raw
         if isinstance(key, bool) or isinstance(key, float) and key == int(key):
             key = int(key)

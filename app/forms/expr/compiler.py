@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from app.forms.expr import ast
 from app.forms.expr.functions import SCALAR_FUNCTIONS, AggregateSpec, aggregate_spec
-from app.forms.expr.runtime import PatientView, Values, arith, clean
+from app.forms.expr.runtime import MissingValue, PatientView, Values, arith, clean
 from app.forms.expr.types import BLANK, BOOL, DATE, NUM, SET, T_BLANK, T_BOOL, T_NUM, T_TEXT, TEXT, Ty
 
 Fn = Callable[[Values, PatientView, Values], Any]
@@ -147,11 +147,11 @@ class Compiler:
 
     def _lookup_here(self, form: str, name: str, node: ast.Node) -> tuple[Fn, Ty]:
         ty = self._typed(form, name)
-        return (lambda v, p, o: clean(v.get(name))), ty
+        return (lambda v, p, o: None if (x := v.get(name)).__class__ is MissingValue else x), ty
 
     def _lookup_outer(self, form: str, name: str, node: ast.Node) -> tuple[Fn, Ty]:
         ty = self._typed(form, name)
-        return (lambda v, p, o: clean(o.get(name))), ty
+        return (lambda v, p, o: None if (x := o.get(name)).__class__ is MissingValue else x), ty
 
     def _lookup_once(self, form: str, name: str, node: ast.Node) -> tuple[Fn, Ty]:
         ty = self._typed(form, name)
