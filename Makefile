@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml
 
 run: install
 	$(EDC) db upgrade
-# Tolerated until `edc forms check` lands; then drop the leading '-' so a broken study stops the run.
-	-$(EDC) forms check forms/
-# RECORDS ISSUE: load the demo study here with `$(EDC) demo` once that command exists.
+	$(EDC) forms check forms/
+	$(EDC) demo
+	@echo "Serving on http://127.0.0.1:8000 (API documentation at /docs); Ctrl-C stops."
 	$(EDC) serve --host 127.0.0.1 --port 8000
 
 test: install

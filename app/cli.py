@@ -2,7 +2,10 @@
 
 import typer
 
+from app.audit.cli import audit_app
+from app.auth.cli import tokens_app, users_app
 from app.core.cli import db_app, serve
+from app.demo.cli import demo
 from app.forms.cli import forms_app
 
 cli = typer.Typer(
@@ -13,7 +16,11 @@ cli = typer.Typer(
 )
 cli.add_typer(forms_app, name="forms")
 cli.add_typer(db_app, name="db")
+cli.add_typer(users_app, name="users")
+cli.add_typer(tokens_app, name="tokens")
+cli.add_typer(audit_app, name="audit")
 cli.command("serve")(serve)
+cli.command("demo")(demo)
 
 
 def main() -> None:

@@ -10,6 +10,10 @@ from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.database import make_engine, make_session_factory
 from app.core.errors import register_error_handlers
 from app.core.settings import Settings, get_settings
+from app.forms.compile import load_study
+from app.queries import api as queries_api
+from app.records import api as records_api
+from app.sites.service import sync_sites
 
 DESCRIPTION = """\
 Multi-site clinical data collection. Studies are defined as YAML forms; records are entered through
@@ -26,6 +30,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
+        app.state.study = load_study(settings.forms_dir)
+        with app.state.session_factory.begin() as session:
+            sync_sites(session, app.state.study)
         try:
             yield
         finally:
@@ -36,4 +43,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     register_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(records_api.router)
+    app.include_router(queries_api.router)
     return app

@@ -20,57 +20,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, create_model
 from pydantic import Field as PydField
 
+from app.demo.synthetic import form_values
 from app.forms.compile import load_study
 from app.forms.engine import validate
 from app.forms.model import CField, CForm, CompiledStudy
 from app.forms.schema import FieldType
 
 
-def _number(cfield: CField, rng: random.Random, whole: bool) -> str:
-    low, high = cfield.soft or cfield.hard or (Decimal(0), Decimal(100))
-    low = Decimal(0) if not isinstance(low, Decimal) else low
-    high = low + 100 if not isinstance(high, Decimal) else high
-    if whole:
-        return str(rng.randint(int(low), int(high)))
-    places = cfield.spec.precision if cfield.spec.precision is not None else 2
-    value = Decimal(rng.uniform(float(low), float(high))).quantize(Decimal(1).scaleb(-places))
-    return format(min(max(value, low), high), "f")
-
-
-def raw_value(cfield: CField, rng: random.Random) -> Any:
-    kind = cfield.spec.type
-    if kind in (FieldType.integer, FieldType.studyday):
-        return _number(cfield, rng, whole=True)
-    if kind == FieldType.decimal:
-        return _number(cfield, rng, whole=False)
-    if kind in (FieldType.choice, FieldType.yesno):
-        return str(rng.choice(cfield.codes or ("1",)))
-    if kind == FieldType.multichoice:
-        codes = list(cfield.codes or ())
-        return [str(c) for c in rng.sample(codes, rng.randint(1, min(2, len(codes))))]
-    if kind == FieldType.date:
-        return (dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 900))).isoformat()
-    if kind == FieldType.datetime:
-        return "2021-03-04 10:30"
-    if kind == FieldType.time:
-        return "10:30"
-    return "free text " + str(rng.randint(0, 99))
-
-
 def synthetic_rows(study: CompiledStudy, patients: int, seed: int = 7) -> list[tuple[str, dict[str, Any]]]:
-    """Plausible raw rows: generated per field, then cleaned of what the engine rejects."""
+    """Plausible raw rows that the engine accepts, three instances of each repeating form."""
     rng = random.Random(seed)
     rows: list[tuple[str, dict[str, Any]]] = []
     for _ in range(patients):
         for cform in study.forms.values():
             for _ in range(3 if cform.repeating else 1):
-                raw = {f.name: raw_value(f, rng) for f in cform.inputs if not f.spec.identifier}
-                for _attempt in range(3):
-                    bad = {i.field for i in validate(study, cform.name, raw).errors}
-                    if not bad:
-                        break
-                    raw = {k: v for k, v in raw.items() if k not in bad}
-                rows.append((cform.name, raw))
+                rows.append((cform.name, form_values(study, cform, rng)))
     return rows
 
 

@@ -18,6 +18,7 @@ class DomainError(Exception):
 
     status_code = HTTPStatus.BAD_REQUEST
     code = "bad-request"
+    headers: Mapping[str, str] | None = None
 
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail)
@@ -86,7 +87,11 @@ def _title(status: int) -> str:
 
 def domain_error_response(exc: DomainError) -> JSONResponse:
     return problem_response(
-        exc.status_code, exc.detail, type_=f"urn:edc:problem:{exc.code}", errors=exc.errors
+        exc.status_code,
+        exc.detail,
+        type_=f"urn:edc:problem:{exc.code}",
+        errors=exc.errors,
+        headers=exc.headers,
     )
 
 

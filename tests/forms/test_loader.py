@@ -159,8 +159,14 @@ def test_cli_check_passes_a_valid_definition(tmp_path: Path) -> None:
 
 
 def test_a_repeating_form_may_reuse_a_once_form_name(tmp_path: Path) -> None:
-    directory = write_study(tmp_path / "s", {
-        "f": {"fields": [{"name": "x", "type": "integer"}]},
-        "g": {"repeating": True, "fields": [{"name": "x", "type": "text"}, {"name": "x", "type": "text"}]},
-    })
+    directory = write_study(
+        tmp_path / "s",
+        {
+            "f": {"fields": [{"name": "x", "type": "integer"}]},
+            "g": {
+                "repeating": True,
+                "fields": [{"name": "x", "type": "text"}, {"name": "x", "type": "text"}],
+            },
+        },
+    )
     assert problems(directory) == ["forms/g.yaml:12: variable 'x' is already defined in form 'g'"]

@@ -1,0 +1,1 @@
+"""Who is acting: users, roles, passwords, API tokens and sessions."""

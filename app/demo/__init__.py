@@ -1,0 +1,1 @@
+"""Synthetic demo data made from the study definition alone (no study variable is named in code)."""

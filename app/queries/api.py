@@ -1,0 +1,129 @@
+"""JSON API for data queries: list, read, open (monitor), answer (site), close/cancel/reopen (monitor)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.auth.actor import Role
+from app.auth.dependencies import CurrentActor
+from app.core.deps import SessionDep, StudyDep
+from app.core.errors import Forbidden, NotFound
+from app.queries import service
+from app.records.scope import get_record
+from app.records.service import form_of
+
+router = APIRouter(prefix="/api/v1", tags=["queries"])
+
+
+class MessageOut(BaseModel):
+    at: datetime
+    author: str
+    kind: str
+    text: str
+
+
+class QueryOut(BaseModel):
+    id: int
+    record_id: str
+    site: str
+    form: str
+    instance: int
+    field: str | None
+    status: str
+    origin: str
+    code: str | None
+    opened_at: datetime
+    updated_at: datetime
+    messages: list[MessageOut] = []
+
+
+class QueryOpen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    form: str
+    instance: int = 1
+    field: str | None = None
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class QueryReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=4000)
+
+
+def _out(view: service.QueryView) -> QueryOut:
+    q = view.query
+    return QueryOut(
+        id=q.id,
+        record_id=view.record_id,
+        site=view.site,
+        form=q.form,
+        instance=q.instance,
+        field=q.field,
+        status=q.status,
+        origin=q.origin,
+        code=q.code,
+        opened_at=q.opened_at,
+        updated_at=q.updated_at,
+        messages=[MessageOut(at=m.at, author=m.author, kind=m.kind, text=m.text) for m in view.messages],
+    )
+
+
+@router.get("/queries", response_model=list[QueryOut], summary="List queries you may see")
+def list_queries(
+    session: SessionDep,
+    actor: CurrentActor,
+    site: str | None = None,
+    status_: Annotated[
+        Literal["open", "answered", "closed", "cancelled"] | None, Query(alias="status")
+    ] = None,
+    record_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[QueryOut]:
+    views = service.list_queries(
+        session, actor, site=site, status=status_, record_id=record_id, limit=limit, offset=offset
+    )
+    return [_out(v) for v in views]
+
+
+@router.get("/queries/{query_id}", response_model=QueryOut, summary="One query with its messages")
+def get_query(query_id: int, session: SessionDep, actor: CurrentActor) -> QueryOut:
+    return _out(service.get_query(session, actor, query_id))
+
+
+@router.post(
+    "/records/{record_id}/queries",
+    response_model=QueryOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a query on a field (monitors)",
+)
+def open_query(
+    record_id: str, body: QueryOpen, session: SessionDep, study: StudyDep, actor: CurrentActor
+) -> QueryOut:
+    record = get_record(session, actor, record_id)
+    if actor.role != Role.monitor:
+        raise Forbidden("only monitors open queries")
+    cform = form_of(study, body.form)
+    if body.field is not None and body.field not in cform.fields:
+        raise NotFound(f"form '{body.form}' has no variable '{body.field}'")
+    query = service.open_query(session, actor, record, body.form, body.instance, body.field, body.text)
+    return _out(service.get_query(session, actor, query.id))
+
+
+@router.post(
+    "/queries/{query_id}/{action}",
+    response_model=QueryOut,
+    summary="Answer (site data manager), close, cancel or reopen (monitor) a query",
+)
+def act_on_query(
+    query_id: int,
+    action: Literal["answer", "close", "cancel", "reopen"],
+    body: QueryReply,
+    session: SessionDep,
+    actor: CurrentActor,
+) -> QueryOut:
+    return _out(service.transition(session, actor, query_id, action, body.text))

@@ -1,0 +1,201 @@
+"""The life of a data query: open -> answered -> closed (or cancelled), each step a message and audit.
+
+Warning-level checks open queries automatically when data is saved; monitors open them by hand.
+The site's data manager answers; the monitor closes or cancels. All scoping goes through records.scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.auth.actor import Actor, Role
+from app.core.errors import Conflict, Forbidden, NotFound
+from app.forms.engine import Issue
+from app.models import DataQuery, QueryMessage, Record, Site
+from app.records.scope import visible_records
+
+OPEN_STATES = ("open", "answered")
+STATUSES = ("open", "answered", "closed", "cancelled")
+
+
+@dataclass(frozen=True)
+class QueryView:
+    query: DataQuery
+    record_id: str
+    site: str
+    messages: list[QueryMessage]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _add_message(session: Session, query: DataQuery, actor: Actor, kind: str, text: str) -> None:
+    session.add(
+        QueryMessage(
+            query_id=query.id, at=_now(), author_id=actor.user_id, author=actor.email, kind=kind, text=text
+        )
+    )
+
+
+def _audit(session: Session, actor: Actor, record: Record, query: DataQuery, action: str, text: str) -> None:
+    audit.append(
+        session,
+        actor,
+        action,
+        record_id=record.record_id,
+        form=query.form,
+        instance=query.instance,
+        changes=[{"field": query.field, "query": query.id, "status": query.status, "text": text}],
+    )
+
+
+def open_query(
+    session: Session,
+    actor: Actor,
+    record: Record,
+    form: str,
+    instance: int,
+    field: str | None,
+    text: str,
+    *,
+    origin: str = "monitor",
+    code: str | None = None,
+) -> DataQuery:
+    now = _now()
+    query = DataQuery(
+        record_pk=record.id,
+        form=form,
+        instance=instance,
+        field=field,
+        status="open",
+        origin=origin,
+        code=code,
+        opened_at=now,
+        opened_by=actor.user_id,
+        updated_at=now,
+    )
+    session.add(query)
+    session.flush()
+    _add_message(session, query, actor, "open", text)
+    _audit(session, actor, record, query, "query_opened", text)
+    return query
+
+
+def open_for_warnings(
+    session: Session, actor: Actor, record: Record, form: str, instance: int, warnings: Iterable[Issue]
+) -> int:
+    """One query per warning, unless the same check already has an open query on that field."""
+    opened = 0
+    for issue in warnings:
+        where_form = issue.form or form
+        where_instance = issue.instance if issue.instance is not None else instance
+        existing = session.scalar(
+            select(DataQuery.id).where(
+                DataQuery.record_pk == record.id,
+                DataQuery.form == where_form,
+                DataQuery.instance == where_instance,
+                DataQuery.field == issue.field,
+                DataQuery.code == issue.code,
+                DataQuery.status.in_(OPEN_STATES),
+            )
+        )
+        if existing is not None:
+            continue
+        text = issue.message.get(actor.language) or issue.message.get("en") or issue.code
+        open_query(
+            session,
+            actor,
+            record,
+            where_form,
+            where_instance,
+            issue.field,
+            text,
+            origin="check",
+            code=issue.code,
+        )
+        opened += 1
+    return opened
+
+
+def _scoped(actor: Actor) -> Select[DataQuery, str, str]:
+    records = visible_records(actor).subquery()
+    return (
+        select(DataQuery, records.c.record_id, Site.code)
+        .join(records, DataQuery.record_pk == records.c.id)
+        .join(Site, Site.id == records.c.site_id)
+    )
+
+
+def get_query(session: Session, actor: Actor, query_id: int) -> QueryView:
+    row = session.execute(_scoped(actor).where(DataQuery.id == query_id)).first()
+    if row is None:
+        raise NotFound(f"no query {query_id}")
+    messages = list(
+        session.scalars(
+            select(QueryMessage).where(QueryMessage.query_id == query_id).order_by(QueryMessage.id)
+        )
+    )
+    return QueryView(row[0], row[1], row[2], messages)
+
+
+def list_queries(
+    session: Session,
+    actor: Actor,
+    *,
+    site: str | None = None,
+    status: str | None = None,
+    record_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[QueryView]:
+    query = _scoped(actor)
+    if site:
+        query = query.where(Site.code == site)
+    if status:
+        query = query.where(DataQuery.status == status)
+    if record_id:
+        query = query.where(DataQuery.record_pk.in_(select(Record.id).where(Record.record_id == record_id)))
+    rows = session.execute(query.order_by(DataQuery.id).limit(limit).offset(offset)).all()
+    return [QueryView(q, rid, code, []) for q, rid, code in rows]
+
+
+def count_open_by_record(session: Session, actor: Actor, record_pks: list[int]) -> dict[int, int]:
+    query = (
+        select(DataQuery.record_pk, func.count())
+        .where(DataQuery.record_pk.in_(record_pks), DataQuery.status.in_(OPEN_STATES))
+        .group_by(DataQuery.record_pk)
+    )
+    return {pk: n for pk, n in session.execute(query).all()}
+
+
+_TRANSITIONS = {
+    "answer": (frozenset({Role.site_manager}), ("open", "answered"), "answered"),
+    "close": (frozenset({Role.monitor}), ("open", "answered"), "closed"),
+    "cancel": (frozenset({Role.monitor}), ("open", "answered"), "cancelled"),
+    "reopen": (frozenset({Role.monitor}), ("closed", "answered"), "open"),
+}
+
+
+def transition(session: Session, actor: Actor, query_id: int, action: str, text: str) -> QueryView:
+    """Answer (site data manager), close, cancel or reopen (monitor) a query, with a message."""
+    roles, sources, target = _TRANSITIONS[action]
+    view = get_query(session, actor, query_id)
+    if actor.role not in roles:
+        raise Forbidden(f"a {actor.role} cannot {action} a query")
+    if view.query.status not in sources:
+        raise Conflict(f"query {query_id} is {view.query.status}: it cannot be {action}ed")
+    record = session.scalar(select(Record).where(Record.id == view.query.record_pk))
+    assert record is not None
+    view.query.status = target
+    view.query.updated_at = _now()
+    _add_message(session, view.query, actor, action, text)
+    _audit(session, actor, record, view.query, f"query_{target}", text)
+    session.flush()
+    return get_query(session, actor, query_id)

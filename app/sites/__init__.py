@@ -1,0 +1,1 @@
+"""Participating sites: declared in the study definition, mirrored in the database."""

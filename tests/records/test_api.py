@@ -1,0 +1,244 @@
+"""The records API end to end over HTTP, on SQLite and PostgreSQL: what a client sees and what is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.records.ids import is_well_formed
+from tests.records.conftest import Api
+
+DEMOGRAPHICS = {"age_at_infusion": "57", "sex": "2", "weight_kg": "70.5", "height_cm": "165.0", "ecog": "1"}
+
+
+def put_demographics(api: Api, record_id: str, values: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    body = {"values": values if values is not None else DEMOGRAPHICS, **kwargs.pop("body", {})}
+    return api.call("PUT", f"/api/v1/records/{record_id}/forms/demographics", json=body, **kwargs)
+
+
+def test_create_a_patient_at_the_callers_site(api: Api) -> None:
+    record_id = api.new_record("entry_hcb")
+    assert record_id.startswith("HCB-") and is_well_formed(record_id)
+    listed = api.call("GET", "/api/v1/records?limit=1000", "entry_hcb").json()["items"]
+    assert record_id in {r["record_id"] for r in listed}
+    assert {r["site"] for r in listed} == {"HCB"}
+
+
+def test_save_and_read_a_once_form_with_typed_values(api: Api) -> None:
+    record_id = api.new_record()
+    saved = put_demographics(api, record_id, {**DEMOGRAPHICS, "sex": 2, "weight_kg": 70.5})
+    assert saved.status_code == 200, saved.text
+    body = saved.json()
+    assert body["values"] == {
+        "age_at_infusion": 57,
+        "sex": 2,
+        "weight_kg": 70.5,
+        "height_cm": 165.0,
+        "ecog": 1,
+    }
+    assert body["status"] == "incomplete" and body["version"] == 1
+    assert body["definition_version"].startswith("1.0.0+")
+    read = api.call("GET", f"/api/v1/records/{record_id}/forms/demographics")
+    assert read.json()["values"] == body["values"]
+    assert read.headers["ETag"] == saved.headers["ETag"] == '"1"'
+
+
+def test_hard_errors_are_all_reported_and_nothing_is_written(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id)
+    before = api.audit_count()
+    bad = {"age_at_infusion": "12", "sex": "3", "weight_kg": "70.55", "shoe_size": "44", "height_cm": "abc"}
+    response = put_demographics(api, record_id, bad)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    found = {(e["field"], e["code"]) for e in response.json()["errors"]}
+    assert found == {
+        ("age_at_infusion", "out_of_range"),
+        ("sex", "invalid_choice"),
+        ("weight_kg", "precision"),
+        ("shoe_size", "unknown_field"),
+        ("height_cm", "not_number"),
+    }
+    assert api.call("GET", f"/api/v1/records/{record_id}/forms/demographics").json()["values"]["sex"] == 2
+    assert api.audit_count() == before
+
+
+def test_a_warning_saves_and_opens_a_query(api: Api) -> None:
+    record_id = api.new_record()
+    response = put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "160"})
+    assert response.status_code == 200
+    assert [(w["field"], w["code"]) for w in response.json()["warnings"]] == [("weight_kg", "soft_range")]
+    assert response.json()["queries_opened"] == 1
+    queries = api.call("GET", f"/api/v1/queries?record_id={record_id}").json()
+    assert [(q["field"], q["status"], q["origin"]) for q in queries] == [("weight_kg", "open", "check")]
+    again = put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "161"})
+    assert again.json()["queries_opened"] == 0
+
+
+def test_a_stale_etag_gets_412_and_changes_nothing(api: Api) -> None:
+    record_id = api.new_record()
+    first = put_demographics(api, record_id)
+    put_demographics(
+        api, record_id, {**DEMOGRAPHICS, "ecog": "2"}, headers={"If-Match": first.headers["ETag"]}
+    )
+    stale = put_demographics(
+        api, record_id, {**DEMOGRAPHICS, "ecog": "3"}, headers={"If-Match": first.headers["ETag"]}
+    )
+    assert stale.status_code == 412
+    assert api.call("GET", f"/api/v1/records/{record_id}/forms/demographics").json()["values"]["ecog"] == 2
+
+
+def test_unchanged_save_is_not_audited(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id)
+    before = api.audit_count()
+    again = put_demographics(api, record_id)
+    assert again.status_code == 200 and again.json()["changed"] == [] and again.json()["version"] == 1
+    assert api.audit_count() == before
+
+
+def status(api: Api, record_id: str, action: str, who: str, form: str = "demographics", **body: Any) -> Any:
+    return api.call(
+        "POST", f"/api/v1/records/{record_id}/forms/{form}/status", who, json={"action": action, **body}
+    )
+
+
+def test_complete_form_needs_a_reason_to_change(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id)
+    assert status(api, record_id, "complete", "entry_hcb").json()["status"] == "complete"
+    no_reason = put_demographics(api, record_id, {**DEMOGRAPHICS, "ecog": "2"})
+    assert no_reason.status_code == 422
+    assert no_reason.json()["errors"][0]["code"] == "reason_required"
+    with_reason = put_demographics(
+        api, record_id, {**DEMOGRAPHICS, "ecog": "2"}, body={"reason": "chart re-read"}
+    )
+    assert with_reason.status_code == 200
+    events = api.call("GET", f"/api/v1/records/{record_id}/audit").json()
+    last = events[-1]
+    assert last["reason"] == "chart re-read"
+    assert last["changes"] == [{"field": "ecog", "old": "1", "new": "2"}]
+
+
+def test_lock_verify_and_roles(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id)
+    assert status(api, record_id, "lock", "manager_hcb").status_code == 409  # not complete yet
+    status(api, record_id, "complete", "entry_hcb")
+    assert status(api, record_id, "lock", "entry_hcb").status_code == 403
+    assert status(api, record_id, "verify", "manager_hcb").status_code == 403
+    assert status(api, record_id, "verify", "monitor").json()["status"] == "verified"
+    locked = status(api, record_id, "lock", "manager_hcb")
+    assert locked.json()["locked"] is True
+    refused = put_demographics(api, record_id, {**DEMOGRAPHICS, "ecog": "2"}, body={"reason": "x"})
+    assert refused.status_code == 409 and "locked" in refused.json()["detail"]
+    assert status(api, record_id, "unlock", "manager_hcb").json()["locked"] is False
+    edited = put_demographics(api, record_id, {**DEMOGRAPHICS, "ecog": "2"}, body={"reason": "typo"})
+    assert edited.json()["status"] == "complete"  # an edit withdraws the verification
+    monitor_write = put_demographics(api, record_id, DEMOGRAPHICS, who="monitor")
+    assert monitor_write.status_code == 403
+
+
+DAY = {"assess_day": "3", "tmax_c": "39.2", "hypotension": "1", "vasopressors_n": "1", "o2_device": "0"}
+
+
+def test_repeating_form_instances(api: Api) -> None:
+    record_id = api.new_record()
+    url = f"/api/v1/records/{record_id}/forms/daily_assessment"
+    first = api.call("POST", url, json={"values": DAY})
+    assert first.status_code == 201, first.text
+    assert first.json()["instance"] == 1
+    assert first.json()["computed"]["crs_grade"] == 3
+    duplicate = api.call("POST", url, json={"values": DAY})
+    assert duplicate.status_code == 422
+    assert duplicate.json()["errors"][0]["code"] == "duplicate_key"
+    second = api.call(
+        "POST", url, json={"values": {**DAY, "assess_day": "4", "hypotension": "0", "vasopressors_n": ""}}
+    )
+    assert second.json()["instance"] == 2 and second.json()["computed"]["crs_grade"] == 1
+    replaced = api.call("PUT", f"{url}/2", json={"values": {**DAY, "assess_day": "4", "vasopressors_n": "2"}})
+    assert replaced.json()["computed"]["crs_grade"] == 4
+    assert api.call("DELETE", f"{url}/2").status_code == 422  # no reason
+    assert api.call("DELETE", f"{url}/2", params={"reason": "entered twice"}).status_code == 200
+    assert api.call("GET", f"{url}/2").status_code == 404
+    third = api.call("POST", url, json={"values": {**DAY, "assess_day": "4"}})
+    assert third.json()["instance"] == 3  # numbers are never reused
+
+
+def test_hidden_field_value_is_an_error(api: Api) -> None:
+    record_id = api.new_record()
+    url = f"/api/v1/records/{record_id}/forms/daily_assessment"
+    response = api.call("POST", url, json={"values": {**DAY, "hypotension": "0"}})
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("vasopressors_n", "hidden_value")
+    ]
+
+
+def test_a_change_of_weight_recalculates_doses_per_kg(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id)
+    dose = {
+        "anakinra_start_day": "5",
+        "anakinra_stop_day": "7",
+        "anakinra_dose_mg": "100",
+        "anakinra_freq": "4",
+        "anakinra_route": "2",
+        "anakinra_indication": "1",
+    }
+    added = api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": dose})
+    assert added.status_code == 201, added.text
+    assert added.json()["computed"]["anakinra_mgkg_day"] == round(400 / 70.5, 2)
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "80.0"})
+    after = api.call("GET", f"/api/v1/records/{record_id}/forms/anakinra/1").json()
+    assert after["computed"]["anakinra_mgkg_day"] == 5.0
+    actions = [e["action"] for e in api.call("GET", f"/api/v1/records/{record_id}/audit").json()]
+    assert actions[-1] == "form_recalculated"
+
+
+def test_site_pseudonym_is_unique(api: Api) -> None:
+    created = api.call("POST", "/api/v1/records", json={"site_pseudonym": "a1b2c3d4e5f6a7b8"})
+    assert created.status_code == 201
+    again = api.call("POST", "/api/v1/records", json={"site_pseudonym": "a1b2c3d4e5f6a7b8"})
+    assert again.status_code == 409
+    assert created.json()["record_id"] in again.json()["detail"]
+    elsewhere = api.call("POST", "/api/v1/records", "entry_fhcc", json={"site_pseudonym": "a1b2c3d4e5f6a7b8"})
+    assert elsewhere.status_code == 409 and "HCB" not in elsewhere.json()["detail"]
+
+
+def test_bad_requests_get_problem_json(api: Api) -> None:
+    record_id = api.new_record()
+    base = f"/api/v1/records/{record_id}/forms"
+    cases = [
+        (api.call("PUT", f"{base}/nonexistent", json={"values": {}}), 404),
+        (
+            api.call(
+                "PUT",
+                f"{base}/demographics",
+                content=b"{not json",
+                headers={"Content-Type": "application/json"},
+            ),
+            400,
+        ),
+        (api.call("PUT", f"{base}/demographics", json={"values": {"x": "y" * 70_000}}), 413),
+        (api.call("PUT", f"{base}/demographics", json={"valeus": {}}), 422),
+        (api.client.get("/api/v1/records"), 401),
+        (api.client.get("/api/v1/records", headers={"Authorization": "Bearer edc_not-a-real-token"}), 401),
+        (api.call("GET", "/api/v1/records/HCB-9999-Z"), 404),
+        (api.call("GET", "/api/v1/records", "admin"), 403),
+    ]
+    for response, expected in cases:
+        assert response.status_code == expected, (response.request.url, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "Traceback" not in response.text
+
+
+def test_the_audit_trail_holds_every_change(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id)
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "ecog": "2"})
+    events = api.call("GET", f"/api/v1/records/{record_id}/audit").json()
+    assert [e["action"] for e in events] == ["record_created", "form_created", "form_saved"]
+    assert events[1]["actor"] == "entry_hcb@records.test" and events[1]["site"] == "HCB"
+    assert events[1]["source"] == "api"
+    assert {"field": "weight_kg", "old": None, "new": "70.5"} in events[1]["changes"]
+    assert events[2]["changes"] == [{"field": "ecog", "old": "1", "new": "2"}]
