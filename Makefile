@@ -29,7 +29,7 @@ lint: install
 	$(PY) -m mypy app
 
 bench: install
-	@for script in bench/*.py; do \
+	@for script in bench/[!_]*.py; do \
 		[ -e "$$script" ] || continue; \
 		echo "== $$script"; \
 		$(PY) "$$script" || exit 1; \

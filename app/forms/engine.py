@@ -324,6 +324,13 @@ def recompute(
 
 def forms_reading(study: CompiledStudy, form: str) -> list[CForm]:
     """Other forms with calculations that read `form` (so must be recalculated when it changes)."""
+    cached = study.readers.get(form)
+    if cached is None:
+        cached = study.readers[form] = _forms_reading(study, form)
+    return cached
+
+
+def _forms_reading(study: CompiledStudy, form: str) -> list[CForm]:
     return [
         other
         for other in study.forms.values()

@@ -115,6 +115,9 @@ class CompiledStudy:
     derived: list[CDerived]
     content_hash: str
     warnings: list[str] = field(default_factory=list)
+    # Per-form lookups derived from the definition, filled on first use (the definition never changes).
+    readers: dict[str, list[CForm]] = field(default_factory=dict)
+    touching: dict[str, list[CRule]] = field(default_factory=dict)
 
     @cached_property
     def missing_code_set(self) -> frozenset[str]:
@@ -139,6 +142,12 @@ class CompiledStudy:
 
     def rules_touching(self, form: str) -> list[CRule]:
         """Rules of other forms and of the study that read `form` and so must run when it changes."""
+        cached = self.touching.get(form)
+        if cached is None:
+            cached = self.touching[form] = self._rules_touching(form)
+        return cached
+
+    def _rules_touching(self, form: str) -> list[CRule]:
         found = [r for r in self.rules if form in r.forms]
         for other in self.forms.values():
             if other.name != form:

@@ -348,7 +348,6 @@ def _recalculate_readers(
                 reason=f"recalculated after a change in '{changed}'",
             )
             _update_patient(patient, reader, number, row, values, computed)
-    session.flush()
 
 
 def delete_instance(
