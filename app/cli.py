@@ -7,6 +7,7 @@ from app.auth.cli import tokens_app, users_app
 from app.core.cli import db_app, serve
 from app.demo.cli import demo
 from app.forms.cli import forms_app
+from app.uploads.cli import upload, worker
 
 cli = typer.Typer(
     help="Multi-site clinical data collection: study definitions, records, uploads and exports.",
@@ -21,6 +22,8 @@ cli.add_typer(tokens_app, name="tokens")
 cli.add_typer(audit_app, name="audit")
 cli.command("serve")(serve)
 cli.command("demo")(demo)
+cli.command("upload")(upload)
+cli.command("worker")(worker)
 
 
 def main() -> None:

@@ -14,6 +14,8 @@ from app.forms.compile import load_study
 from app.queries import api as queries_api
 from app.records import api as records_api
 from app.sites.service import sync_sites
+from app.uploads import api as uploads_api
+from app.uploads.worker import Worker
 
 DESCRIPTION = """\
 Multi-site clinical data collection. Studies are defined as YAML forms; records are entered through
@@ -33,16 +35,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.study = load_study(settings.forms_dir)
         with app.state.session_factory.begin() as session:
             sync_sites(session, app.state.study)
+        worker = Worker(app.state.session_factory, app.state.study) if settings.run_worker else None
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             engine.dispose()
 
     app = FastAPI(title="EDC", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        larger={"/api/v1/uploads": settings.max_upload_bytes},
+    )
     register_error_handlers(app)
     app.include_router(health.router)
     app.include_router(records_api.router)
     app.include_router(queries_api.router)
+    app.include_router(uploads_api.router)
     return app

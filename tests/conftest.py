@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.core import migrations
 from app.core.database import make_engine
+from tests.apiclient import Api, make_api
 
 POSTGRES_URL = os.environ.get("EDC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("EDC_TEST_REQUIRE_POSTGRES") == "1"
@@ -80,3 +81,9 @@ def engine(migrated_db_url: str) -> Iterator[Engine]:
     engine = make_engine(migrated_db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def api(migrated_db_url: str) -> Iterator[Api]:
+    """The app on this backend with users of every role at two sites (HCB, FHCC) and their tokens."""
+    yield from make_api(migrated_db_url)

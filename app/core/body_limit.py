@@ -6,16 +6,25 @@ from app.core.errors import PayloadTooLarge, domain_error_response
 
 
 class BodySizeLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    """`larger` lets paths under a prefix (bulk uploads) take bodies up to a larger size."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self._declared_length(scope) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        limit = next(
+            (n for prefix, n in self.larger.items() if scope["path"].startswith(prefix)), self.max_bytes
+        )
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        if self._declared_length(scope) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
 
         received = 0
@@ -27,9 +36,9 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
-                    raise PayloadTooLarge(self._detail())
+                    raise PayloadTooLarge(self._detail(limit))
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -46,7 +55,7 @@ class BodySizeLimitMiddleware:
             if not exceeded:
                 raise
         if exceeded and not response_started:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
     def _declared_length(self, scope: Scope) -> int:
         for name, value in scope["headers"]:
@@ -54,10 +63,10 @@ class BodySizeLimitMiddleware:
                 return int(value) if value.isdigit() else 0
         return 0
 
-    def _detail(self) -> str:
-        return f"The request body is larger than the limit of {self.max_bytes} bytes."
+    def _detail(self, limit: int) -> str:
+        return f"The request body is larger than the limit of {limit} bytes."
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = domain_error_response(PayloadTooLarge(self._detail()))
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = domain_error_response(PayloadTooLarge(self._detail(limit)))
         response.headers["connection"] = "close"
         await response(scope, receive, send)

@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     max_request_bytes: int = 10 * MIB
     # Uploads above this size are accepted and then processed in the background.
     upload_async_bytes: int = 2 * MIB
+    # Bulk uploads may be larger than other requests, up to this size.
+    max_upload_bytes: int = 512 * MIB
+    # Where queued uploads wait for a worker.
+    upload_dir: Path = Path("uploads")
+    # Whether the server runs a background upload worker in a thread (`edc worker` runs more).
+    run_worker: bool = True
 
     @model_validator(mode="after")
     def refuse_dev_secret_outside_development(self) -> Self:

@@ -6,6 +6,7 @@ from app.models.query import DataQuery, QueryMessage
 from app.models.record import FormData, Record
 from app.models.schema_info import SchemaInfo
 from app.models.site import Site
+from app.models.upload import Upload
 from app.models.user import ApiToken, User
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "Record",
     "SchemaInfo",
     "Site",
+    "Upload",
     "User",
 ]

@@ -203,12 +203,14 @@ def save_form(
     if_match: str | None = None,
     merge: bool = False,
     new_instance: bool = False,
+    create_missing: bool = False,
     patient: Patient | None = None,
 ) -> SaveOutcome:
     """Validate raw values for one form instance and store what changed, with its audit event.
 
     `merge` keeps stored values of fields not named in `raw` (bulk upload of partial columns);
-    otherwise the instance is replaced. Hard errors raise ValidationFailed and change nothing.
+    otherwise the instance is replaced. `create_missing` creates a repeating instance under the
+    number given (an upload names its instances). Hard errors raise ValidationFailed and change nothing.
     """
     require_writer(actor)
     cform = form_of(study, form)
@@ -220,7 +222,7 @@ def save_form(
     number = patient.next_instance(form) if new_instance else instance_number(cform, instance)
     row = patient.row(form, number)
     live = row is not None and row.deleted_at is None
-    if cform.repeating and not new_instance and not live:
+    if cform.repeating and not (new_instance or create_missing or live):
         raise NotFound(f"patient '{record_id}' has no instance {number} of '{form}'")
     before = state_of(record, form, number, row)
     check_etag(before, if_match)

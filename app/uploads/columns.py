@@ -1,0 +1,133 @@
+"""What each column of an upload means: a variable, a checkbox option, a form status, or metadata.
+
+Unknown columns refuse the whole file, and columns or values that look like direct identifiers
+(names, record numbers, national IDs, calendar dates) refuse it with the column named.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.forms.model import CField, CompiledStudy
+from app.forms.redcap.flat import option_column
+from app.forms.schema import FieldType
+from app.uploads.reader import FileRefused
+
+META = (
+    "record_id",
+    "site_pseudonym",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    "redcap_data_access_group",
+    "redcap_event_name",
+)
+_IDENTIFIER_NAME = re.compile(
+    r"(^|_)(name|names|nombre|nom|apellidos?|cognoms?|surname|first_?name|last_?name|mrn|nhc|historia|"
+    r"dni|nie|nif|ssn|dob|birth|birthdate|nacimiento|naixement|address|direccion|phone|telefono|email)($|_)",
+    re.IGNORECASE,
+)
+IDENTIFIER_VALUES = {
+    "a Spanish DNI": re.compile(r"\b\d{8}[A-HJ-NP-TV-Z]\b"),
+    "a Spanish NIE": re.compile(r"\b[XYZ]\d{7}[A-HJ-NP-TV-Z]\b"),
+    "a US social security number": re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
+    "a calendar date": re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[/-]\d{1,2}[/-]\d{4})\b"),
+}
+
+
+@dataclass
+class FormColumns:
+    """The columns of one form that the file carries, field by field."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    status: str | None = None
+
+
+@dataclass
+class Layout:
+    header: list[str]
+    forms: dict[str, FormColumns]
+    checked_for_identifiers: list[str]
+
+
+def _columns_of(cfield: CField) -> dict[str, str]:
+    if cfield.spec.type == FieldType.multichoice:
+        codes = [*(cfield.codes or ()), *sorted(cfield.missing_codes)]
+        return {option_column(cfield.name, code): cfield.name for code in codes}
+    return {cfield.name: cfield.name}
+
+
+def layout(study: CompiledStudy, header: list[str]) -> Layout:
+    known: dict[str, list[tuple[str, str]]] = {}
+    for cform in study.forms.values():
+        for cfield in cform.inputs:
+            for column, name in _columns_of(cfield).items():
+                known.setdefault(column, []).append((cform.name, name))
+    forms: dict[str, FormColumns] = {}
+    unknown: list[str] = []
+    for column in header:
+        if column in META:
+            continue
+        if column.endswith("_complete") and column[: -len("_complete")] in study.forms:
+            forms.setdefault(column[: -len("_complete")], FormColumns()).status = column
+            continue
+        owners = known.get(column) or known.get(column.lower())
+        if not owners:
+            unknown.append(column)
+            continue
+        for form, name in owners:
+            forms.setdefault(form, FormColumns()).fields.setdefault(name, []).append(column)
+    for column in unknown:
+        if _IDENTIFIER_NAME.search(column):
+            raise FileRefused(
+                "identifier_column",
+                f"column '{column}' looks like a direct identifier: remove it (run the "
+                "pseudonymisation step) and upload again; nothing was stored",
+                column=column,
+            )
+    if unknown:
+        shown = ", ".join(f"'{c}'" for c in unknown)
+        raise FileRefused(
+            "unknown_columns",
+            f"unknown column(s) {shown}: not variables of study {study.spec.id}",
+            column=unknown[0],
+        )
+    if "record_id" not in header and "site_pseudonym" not in header:
+        raise FileRefused("no_patient_column", "the file needs a record_id or a site_pseudonym column")
+    refused = study.spec.privacy.refuse_identifiers
+    for cform in study.forms.values():
+        for cfield in cform.inputs:
+            if (
+                refused
+                and cfield.spec.identifier
+                and cfield.name in forms.get(cform.name, FormColumns()).fields
+            ):
+                raise FileRefused(
+                    "identifier_column",
+                    f"column '{cfield.name}' is a direct identifier, which "
+                    "this study does not accept; nothing was stored",
+                    column=cfield.name,
+                )
+    textual = [c for c in header if c not in META or c == "site_pseudonym"]
+    return Layout(header, forms, [c for c in textual if not _date_column(study, c)])
+
+
+def _date_column(study: CompiledStudy, column: str) -> bool:
+    cfield = study.field(column)
+    return cfield is not None and cfield.spec.type in (FieldType.date, FieldType.datetime)
+
+
+def check_identifier_values(layout_: Layout, row_number: int, cells: dict[str, str]) -> None:
+    for column in layout_.checked_for_identifiers:
+        value = cells.get(column, "")
+        if len(value) < 8:
+            continue
+        for what, pattern in IDENTIFIER_VALUES.items():
+            if pattern.search(value):
+                raise FileRefused(
+                    "identifier_value",
+                    f"row {row_number}, column '{column}': the value looks "
+                    f"like {what}; direct identifiers never leave the site, nothing was stored",
+                    column=column,
+                    row=row_number,
+                )
