@@ -19,7 +19,7 @@ from app.auth.actor import Actor
 from app.core.errors import DomainError, ValidationFailed
 from app.forms.model import CForm, CompiledStudy
 from app.forms.schema import FieldType
-from app.models import Record
+from app.models import AuditEvent, DataQuery, FormData, QueryMessage, Record
 from app.records import service, workflow
 from app.records.ids import is_well_formed
 from app.records.patient import load_patient
@@ -28,6 +28,7 @@ from app.uploads.columns import FormColumns, Layout, check_identifier_values
 from app.uploads.reader import Row
 
 REDCAP_COMPLETE = "2"
+FORGETTABLE = (Record, FormData, AuditEvent, DataQuery, QueryMessage)
 
 
 @dataclass
@@ -293,6 +294,14 @@ class _Upload:
                 )
 
 
+def _forget_patient_rows(session: Session) -> None:
+    """Keep memory flat over a long upload: a patient's rows are written; the session can let them go."""
+    session.flush()
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, FORGETTABLE):
+            session.expunge(instance)
+
+
 def apply_upload(
     session: Session,
     study: CompiledStudy,
@@ -310,6 +319,7 @@ def apply_upload(
     try:
         for key, group in groupby(rows, key=_patient_key):
             upload.apply_patient(key, list(group))
+            _forget_patient_rows(session)
             if progress is not None:
                 progress(report.rows)
     except BaseException:

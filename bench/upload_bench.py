@@ -1,0 +1,179 @@
+"""Benchmark: bulk upload of a synthetic cohort in the canonical REDCap flat CSV, end to end.
+
+Target (issue: bulk upload): 10,000 patients with the full CRF at >= 2,000 patients/s on SQLite and
+within 3x of the storage floor. The floor, measured in the same run, is a bare `executemany` of the
+same rows (patients, form instances as JSON, one audit row per instance) in one transaction.
+
+    .venv/bin/python bench/upload_bench.py [--patients N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text  # noqa: E402
+
+from app.auth.service import actor_for_user  # noqa: E402
+from app.core.database import make_engine, make_session_factory  # noqa: E402
+from app.demo.synthetic import form_values  # noqa: E402
+from app.forms.compile import load_study  # noqa: E402
+from app.forms.engine import PatientData, validate  # noqa: E402
+from app.forms.model import CompiledStudy  # noqa: E402
+from app.forms.redcap.flat import columns, to_row  # noqa: E402
+from app.models import User  # noqa: E402
+from app.uploads import jobs  # noqa: E402
+from bench._server import REPO, database, postgres_available, user_token  # noqa: E402
+
+META = ["record_id", "redcap_repeat_instrument", "redcap_repeat_instance", "site_pseudonym"]
+
+
+def cohort_csv(study: CompiledStudy, patients: int, path: Path) -> tuple[int, int]:
+    """Write the cohort; return (rows, values)."""
+    rng = random.Random(11)
+    header = list(META)
+    for cform in study.forms.values():
+        header.extend(c for c in columns(study, cform.name) if c not in header and _is_input_column(study, c))
+    rows = values = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, header, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        for _ in range(patients):
+            key = uuid.UUID(int=rng.getrandbits(128)).hex * 2
+            patient = PatientData()
+            once: dict[str, str] = {"site_pseudonym": key}
+            repeating: list[dict[str, str]] = []
+            for cform in study.forms.values():
+                for number in range(1, (rng.randint(1, 3) if cform.repeating else 1) + 1):
+                    raw = form_values(study, cform, rng, patient, number if cform.repeating else None)
+                    result = validate(study, cform.name, raw, patient=patient, instance=number)
+                    if not result.ok:
+                        continue
+                    typed = {**result.values, **result.computed}
+                    cells = to_row(study, cform.name, result.values)
+                    values += sum(1 for v in result.values.values() if v is not None)
+                    if cform.repeating:
+                        patient.repeating.setdefault(cform.name, {})[number] = typed
+                        repeating.append(
+                            {
+                                "site_pseudonym": key,
+                                "redcap_repeat_instrument": cform.name,
+                                "redcap_repeat_instance": str(number),
+                                **cells,
+                            }
+                        )
+                    else:
+                        patient.once[cform.name] = typed
+                        once.update(cells)
+            writer.writerow(once)
+            writer.writerows(repeating)
+            rows += 1 + len(repeating)
+    return rows, values
+
+
+def _is_input_column(study: CompiledStudy, column: str) -> bool:
+    name = column.split("___", 1)[0]
+    return any(name in f.fields and f.fields[name].is_input for f in study.forms.values())
+
+
+def run_upload(url: str, study: CompiledStudy, path: Path) -> tuple[float, dict[str, Any]]:
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    start = time.perf_counter()
+    with sessions.begin() as session:
+        user = session.query(User).filter_by(email="bench@hcb.example").one()
+        actor = actor_for_user(session, user, "bench")
+        upload = jobs.register(session, actor, path, path.name, dry_run=False)
+        report = jobs.process(session, study, actor, upload, path)
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed, report.counts() | {"errors_sample": report.errors[:3]}
+
+
+def storage_floor(url: str, patients: int, instances: int) -> float:
+    """The same number of rows written with bare executemany: the fastest the database can go."""
+    engine = make_engine(url)
+    data = json.dumps({f"v{i}": str(i) for i in range(8)})
+    start = time.perf_counter()
+    with engine.begin() as connection:
+        site = connection.execute(text("SELECT id FROM sites WHERE code = 'HCB'")).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO records (record_id, site_id, site_pseudonym, created_at) "
+                "VALUES (:r, :s, :p, CURRENT_TIMESTAMP)"
+            ),
+            [{"r": f"F-{i}", "s": site, "p": f"floor{i}"} for i in range(patients)],
+        )
+        ids = [r[0] for r in connection.execute(text("SELECT id FROM records WHERE record_id LIKE 'F-%'"))]
+        per = max(1, instances // patients)
+        connection.execute(
+            text(
+                "INSERT INTO form_data (record_pk, form, instance, data, status, definition_version,"
+                " version, updated_at) VALUES (:pk, :f, :i, :d, 'incomplete', 'x', 1, "
+                "CURRENT_TIMESTAMP)"
+            ),
+            [{"pk": pk, "f": f"f{j}", "i": 1, "d": data} for pk in ids for j in range(per)],
+        )
+        connection.execute(
+            text(
+                "INSERT INTO audit_events (at, action, actor, role, source, changes, prev_hash, hash)"
+                " VALUES (CURRENT_TIMESTAMP, 'x', 'a', 'r', 's', :c, :p, :h)"
+            ),
+            [{"c": data, "p": f"p{k}", "h": f"h{k}"} for k in range(len(ids) * per)],
+        )
+        connection.rollback()
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--patients", type=int, default=10_000)
+    args = parser.parse_args()
+    study = load_study(REPO / "forms")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cohort.csv"
+        start = time.perf_counter()
+        rows, values = cohort_csv(study, args.patients, path)
+        print(
+            f"cohort: {args.patients} patients, {rows} rows, {values} values, "
+            f"{path.stat().st_size / 1e6:.1f} MB (made in {time.perf_counter() - start:.1f} s)"
+        )
+        backends = ["sqlite"] + (["postgresql"] if postgres_available() else ["(postgresql unreachable)"])
+        for backend in backends:
+            if backend.startswith("("):
+                print(backend)
+                continue
+            with database(backend) as url:
+                user_token(url, "bench@hcb.example", "site_manager", "HCB")
+                elapsed, counts = run_upload(url, study, path)
+                floor = storage_floor(url, args.patients, counts.get("created", 0))
+            target = "  (target >= 2,000 patients/s, <= 3x floor)" if backend == "sqlite" else ""
+            print(
+                f"{backend:10} upload {elapsed:7.1f} s = {args.patients / elapsed:7.0f} patients/s, "
+                f"{values / elapsed:8.0f} values/s; floor (bare executemany) {floor:5.2f} s; "
+                f"upload / floor {elapsed / floor:5.1f}x{target}"
+            )
+            print(f"{'':10} counts {json.dumps({k: v for k, v in counts.items() if k != 'errors_sample'})}")
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{'':10} peak resident memory of this process so far: {peak:.0f} MB (target < 500 MB)")
+            if counts.get("errors"):
+                print(f"{'':10} first errors: {counts['errors_sample']}")
+
+
+if __name__ == "__main__":
+    main()
