@@ -92,33 +92,33 @@ def open_for_warnings(
     session: Session, actor: Actor, record: Record, form: str, instance: int, warnings: Iterable[Issue]
 ) -> int:
     """One query per warning, unless the same check already has an open query on that field."""
-    opened = 0
-    for issue in warnings:
-        where_form = issue.form or form
-        where_instance = issue.instance if issue.instance is not None else instance
-        existing = session.scalar(
-            select(DataQuery.id).where(
-                DataQuery.record_pk == record.id,
-                DataQuery.form == where_form,
-                DataQuery.instance == where_instance,
-                DataQuery.field == issue.field,
-                DataQuery.code == issue.code,
-                DataQuery.status.in_(OPEN_STATES),
+    return open_for_many_warnings(session, actor, record, [(form, instance, w) for w in warnings])
+
+
+def open_for_many_warnings(
+    session: Session, actor: Actor, record: Record, warnings: list[tuple[str, int, Issue]]
+) -> int:
+    """The warnings of several saves of one patient at once: one look-up of the open queries, then
+    one query per warning that has none yet (a bulk upload calls this once per patient)."""
+    if not warnings:
+        return 0
+    with session.no_autoflush:
+        rows = session.execute(
+            select(DataQuery.form, DataQuery.instance, DataQuery.field, DataQuery.code).where(
+                DataQuery.record_pk == record.id, DataQuery.status.in_(OPEN_STATES)
             )
         )
-        if existing is not None:
+        existing = {tuple(row) for row in rows}
+    opened = 0
+    for form, instance, issue in warnings:
+        where = (issue.form or form, issue.instance if issue.instance is not None else instance)
+        key = (*where, issue.field, issue.code)
+        if key in existing:
             continue
+        existing.add(key)
         text = issue.message.get(actor.language) or issue.message.get("en") or issue.code
         open_query(
-            session,
-            actor,
-            record,
-            where_form,
-            where_instance,
-            issue.field,
-            text,
-            origin="check",
-            code=issue.code,
+            session, actor, record, where[0], where[1], issue.field, text, origin="check", code=issue.code
         )
         opened += 1
     return opened

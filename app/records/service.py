@@ -205,12 +205,14 @@ def save_form(
     new_instance: bool = False,
     create_missing: bool = False,
     patient: Patient | None = None,
+    deferred_warnings: list[tuple[str, int, Issue]] | None = None,
 ) -> SaveOutcome:
     """Validate raw values for one form instance and store what changed, with its audit event.
 
     `merge` keeps stored values of fields not named in `raw` (bulk upload of partial columns);
     otherwise the instance is replaced. `create_missing` creates a repeating instance under the
     number given (an upload names its instances). Hard errors raise ValidationFailed and change nothing.
+    With `deferred_warnings`, warnings are collected there for the caller to open queries in one go.
     """
     require_writer(actor)
     cform = form_of(study, form)
@@ -267,7 +269,11 @@ def save_form(
     )
     _update_patient(patient, cform, number, row, result.values, result.computed)
     _recalculate_readers(session, study, actor, patient, form)
-    opened = open_for_warnings(session, actor, record, form, number, result.warnings)
+    if deferred_warnings is not None:
+        deferred_warnings.extend((form, number, w) for w in result.warnings)
+        opened = 0
+    else:
+        opened = open_for_warnings(session, actor, record, form, number, result.warnings)
     return SaveOutcome(state_of(record, form, number, row), not live, changes, result.warnings, opened)
 
 
@@ -294,7 +300,6 @@ def _store(
     row.updated_by = actor.user_id
     row.deleted_at = None
     row.deleted_reason = None
-    session.flush()
     return row
 
 

@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.core.errors import DomainError, ValidationFailed
+from app.forms.engine import Issue
 from app.forms.model import CForm, CompiledStudy
 from app.forms.schema import FieldType
 from app.models import AuditEvent, DataQuery, FormData, QueryMessage, Record
+from app.queries.service import open_for_many_warnings
 from app.records import service, workflow
 from app.records.ids import is_well_formed
-from app.records.patient import load_patient
+from app.records.patient import Patient, load_patient
 from app.records.scope import visible_records
 from app.uploads.columns import FormColumns, Layout, check_identifier_values
 from app.uploads.reader import Row
@@ -147,11 +149,14 @@ class _Upload:
         ordered = sorted(
             rows, key=lambda r: (bool(r.cells.get("redcap_repeat_instrument", "").strip()), r.number)
         )
+        patient = load_patient(self.session, self.study, record)
+        self.warnings: list[tuple[str, int, Issue]] = []
         for row in ordered:
             before = len(self.report.errors)
-            self.apply_row(record, row)
+            self.apply_row(patient, row)
             if len(self.report.errors) > before:
                 self.report.rejected += 1
+        open_for_many_warnings(self.session, self.actor, record, self.warnings)
 
     def check_row(self, row: Row) -> None:
         self.report.rows += 1
@@ -166,7 +171,8 @@ class _Upload:
                 value=dag,
             )
 
-    def apply_row(self, record: Record, row: Row) -> None:
+    def apply_row(self, patient: Patient, row: Row) -> None:
+        record = patient.record
         if row.ragged:
             self.report.error(
                 row,
@@ -178,7 +184,7 @@ class _Upload:
         instrument = row.cells.get("redcap_repeat_instrument", "").strip()
         if not instrument:
             for cform in self.once_forms:
-                self.save(record, row, cform, None)
+                self.save(patient, row, cform, None)
             return
         repeating = self.study.forms.get(instrument)
         if repeating is None or not repeating.repeating:
@@ -203,14 +209,14 @@ class _Upload:
                 value=text,
             )
             return
-        self.save(record, row, repeating, int(text))
+        self.save(patient, row, repeating, int(text))
 
-    def save(self, record: Record, row: Row, cform: CForm, instance: int | None) -> None:
+    def save(self, patient: Patient, row: Row, cform: CForm, instance: int | None) -> None:
+        record = patient.record
         columns = self.layout.forms.get(cform.name)
         if columns is None:
             return
         raw = _raw_values(cform, columns, row.cells)
-        patient = load_patient(self.session, self.study, record)
         number = instance or 1
         stored = patient.row(cform.name, number)
         if not any(v not in ("", []) for v in raw.values()) and (
@@ -231,6 +237,7 @@ class _Upload:
                 merge=True,
                 create_missing=True,
                 patient=patient,
+                deferred_warnings=self.warnings,
                 reason="bulk upload",
             )
         except ValidationFailed as exc:
