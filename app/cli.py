@@ -7,6 +7,7 @@ from app.auth.cli import tokens_app, users_app
 from app.core.cli import db_app, serve
 from app.demo.cli import demo
 from app.forms.cli import forms_app
+from app.pseudonymise.cli import pseudonymise
 from app.uploads.cli import upload, worker
 
 cli = typer.Typer(
@@ -24,6 +25,7 @@ cli.command("serve")(serve)
 cli.command("demo")(demo)
 cli.command("upload")(upload)
 cli.command("worker")(worker)
+cli.command("pseudonymise")(pseudonymise)
 
 
 def main() -> None:
