@@ -16,6 +16,7 @@ from app.records import api as records_api
 from app.sites.service import sync_sites
 from app.uploads import api as uploads_api
 from app.uploads.worker import Worker
+from app.web.router import router as web_router
 
 DESCRIPTION = """\
 Multi-site clinical data collection. Studies are defined as YAML forms; records are entered through
@@ -57,4 +58,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(records_api.router)
     app.include_router(queries_api.router)
     app.include_router(uploads_api.router)
+    app.include_router(web_router)
     return app

@@ -8,10 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.auth.actor import Role
 from app.auth.dependencies import CurrentActor
 from app.core.deps import SessionDep, StudyDep
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import NotFound
 from app.queries import service
 from app.records.scope import get_record
 from app.records.service import form_of
@@ -105,8 +104,7 @@ def open_query(
     record_id: str, body: QueryOpen, session: SessionDep, study: StudyDep, actor: CurrentActor
 ) -> QueryOut:
     record = get_record(session, actor, record_id)
-    if actor.role != Role.monitor:
-        raise Forbidden("only monitors open queries")
+    service.check_can_open(actor)
     cform = form_of(study, body.form)
     if body.field is not None and body.field not in cform.fields:
         raise NotFound(f"form '{body.form}' has no variable '{body.field}'")

@@ -175,7 +175,7 @@ def count_open_by_record(session: Session, actor: Actor, record_pks: list[int]) 
     return {pk: n for pk, n in session.execute(query).all()}
 
 
-_TRANSITIONS = {
+TRANSITIONS = {
     "answer": (frozenset({Role.site_manager}), ("open", "answered"), "answered"),
     "close": (frozenset({Role.monitor}), ("open", "answered"), "closed"),
     "cancel": (frozenset({Role.monitor}), ("open", "answered"), "cancelled"),
@@ -183,9 +183,22 @@ _TRANSITIONS = {
 }
 
 
+def check_can_open(actor: Actor) -> None:
+    """Queries are opened by monitors (warning checks open theirs through open_for_warnings)."""
+    if actor.role != Role.monitor:
+        raise Forbidden("only monitors open queries")
+
+
+def allowed_actions(role: str, status: str) -> list[str]:
+    """What a role may do to a query in this status (answer, close, cancel, reopen)."""
+    return [
+        action for action, (roles, sources, _) in TRANSITIONS.items() if role in roles and status in sources
+    ]
+
+
 def transition(session: Session, actor: Actor, query_id: int, action: str, text: str) -> QueryView:
     """Answer (site data manager), close, cancel or reopen (monitor) a query, with a message."""
-    roles, sources, target = _TRANSITIONS[action]
+    roles, sources, target = TRANSITIONS[action]
     view = get_query(session, actor, query_id)
     if actor.role not in roles:
         raise Forbidden(f"a {actor.role} cannot {action} a query")

@@ -88,7 +88,12 @@ def change_status(
 def _check_completion(
     study: CompiledStudy, patient: Patient, form: str, number: int, data: dict[str, str], language: str
 ) -> None:
-    result = validate(study, form, data, patient=patient.data, instance=number, completing=True)
+    inputs = {
+        name: text
+        for name, text in data.items()
+        if name in study.forms[form].fields and study.forms[form].fields[name].is_input
+    }
+    result = validate(study, form, inputs, patient=patient.data, instance=number, completing=True)
     errors = [issue_dict(i, language) for i in result.errors]
     if _is_last_open_form(study, patient, form, number):
         errors += [

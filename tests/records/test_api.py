@@ -242,3 +242,13 @@ def test_the_audit_trail_holds_every_change(api: Api) -> None:
     assert events[1]["source"] == "api"
     assert {"field": "weight_kg", "old": None, "new": "70.5"} in events[1]["changes"]
     assert events[2]["changes"] == [{"field": "ecog", "old": "1", "new": "2"}]
+
+
+def test_a_form_with_calculations_can_be_marked_complete(api: Api) -> None:
+    record_id = api.new_record()
+    api.call("POST", f"/api/v1/records/{record_id}/forms/daily_assessment", json={"values": DAY})
+    done = api.call(
+        "POST", f"/api/v1/records/{record_id}/forms/daily_assessment/1/status", json={"action": "complete"}
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "complete" and done.json()["computed"]["crs_grade"] == 3

@@ -1,0 +1,94 @@
+"""Domain errors on pages, mapped once: a readable page in the reader's language, never problem+json.
+
+Every web route uses `HtmlRoute`. The request's transaction has already been rolled back when the
+error reaches this handler (the session dependency saw it first), so an error page never saves anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+
+from app.core.errors import DomainError, NotFound
+from app.models import User
+from app.web.auth import CsrfRefused, LoginRequired, page_language, web_session
+from app.web.render import page, redirect
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+logger = logging.getLogger(__name__)
+
+
+class Unexpected(DomainError):
+    status_code = HTTPStatus.INTERNAL_SERVER_ERROR
+    code = "internal-error"
+
+
+class HtmlRoute(APIRoute):
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired:
+                return _to_login(request)
+            except DomainError as exc:
+                return error_page(request, exc)
+            except RequestValidationError:
+                # A malformed address (an instance that is not a number): no such page.
+                return error_page(request, NotFound("no such page"))
+            except HTTPException:
+                raise  # the framework's own (a malformed body): its handler answers
+            except Exception:
+                logger.exception("unexpected error on %s %s", request.method, request.url.path)
+                return error_page(request, Unexpected("an unexpected error occurred"))
+
+        return guarded
+
+
+def _to_login(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = "/records"
+    return redirect(request, f"/login?next={quote(target, safe='')}")
+
+
+def _user_language(request: Request) -> str | None:
+    """The signed-in user's language, when the error came before the page looked the user up."""
+    user_id = web_session(request).user_id
+    if user_id is None or getattr(request.state, "lang", None):
+        return None
+    with request.app.state.session_factory() as session:
+        user = session.get(User, user_id)
+        return user.language if user is not None else None
+
+
+def error_page(request: Request, exc: DomainError) -> Response:
+    page_language(request, _user_language(request))
+    status = int(exc.status_code)
+    if isinstance(exc, CsrfRefused):
+        title_key, text_key = "csrf_title", "csrf_text"
+    else:
+        title_key = f"error_title_{status}" if status in _TITLED else "error_title_400"
+        text_key = f"error_text_{status}" if status in (403, 404) else "error_text_other"
+    return page(
+        request,
+        "error.html",
+        status=status,
+        title_key=title_key,
+        text_key=text_key,
+        detail=exc.detail,
+        errors=[e.get("message") or e.get("msg") for e in exc.errors or []],
+    )
+
+
+_TITLED = frozenset({400, 401, 403, 404, 409, 412, 422, 500})

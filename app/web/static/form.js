@@ -1,0 +1,174 @@
+// Progressive enhancement of a data-entry page; the page works without it.
+// 1. Live preview: on each change the form's values go to the server's engine (POST .../preview), which
+//    answers with the hidden fields, the calculated values and the issues; nothing is evaluated here.
+// 2. The reason-for-change box of a complete form appears once something is changed.
+// 3. Study-day helper: a calendar date typed next to a study-day field becomes a study day, counted from
+//    the infusion date kept in this tab's sessionStorage. The date inputs have no name: never submitted.
+(function () {
+  "use strict";
+  const form = document.getElementById("crf");
+  if (!form) return;
+  const live = document.getElementById("live");
+  const submitted = form.dataset.submitted === "1";
+  let timer = null;
+  let sequence = 0;
+  let announced = new Set();
+
+  function announce(text) {
+    if (!live || !text) return;
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  function controls(box) {
+    return box.querySelectorAll("input[name], select[name], textarea[name]");
+  }
+
+  function hasValue(box) {
+    return Array.from(controls(box)).some(function (c) {
+      return (c.type === "radio" || c.type === "checkbox") ? c.checked : c.value !== "";
+    });
+  }
+
+  function labelOf(name) {
+    const box = form.querySelector('[data-field="' + name + '"]');
+    const label = box && box.querySelector("legend, label");
+    return label ? label.textContent.replace(/\s+/g, " ").trim() : name;
+  }
+
+  function showIssues(issues) {
+    const byField = {};
+    issues.forEach(function (issue) {
+      if (issue.code === "required" && !submitted) return;
+      (byField[issue.field] = byField[issue.field] || []).push(issue);
+    });
+    const fresh = [];
+    form.querySelectorAll("[data-issues]").forEach(function (box) {
+      const name = box.dataset.issues;
+      const list = byField[name] || [];
+      box.replaceChildren();
+      list.forEach(function (issue) {
+        const p = document.createElement("p");
+        p.className = "issue issue-" + issue.severity;
+        const icon = document.createElement("span");
+        icon.className = "issue-icon";
+        icon.setAttribute("aria-hidden", "true");
+        icon.textContent = issue.severity === "error" ? "✖ " : "⚠ ";
+        p.append(icon, issue.message);
+        box.append(p);
+        const key = name + "|" + issue.message;
+        if (!announced.has(key)) fresh.push(labelOf(name) + ": " + issue.message);
+      });
+      const field = box.closest(".field");
+      const invalid = list.some(function (issue) { return issue.severity === "error"; });
+      if (field) field.classList.toggle("has-error", invalid);
+      if (field) controls(field).forEach(function (c) {
+        if (invalid) c.setAttribute("aria-invalid", "true"); else c.removeAttribute("aria-invalid");
+      });
+    });
+    announced = new Set(issues.map(function (i) { return i.field + "|" + i.message; }));
+    return fresh;
+  }
+
+  function apply(result) {
+    const hidden = new Set(result.hidden);
+    let revealed = false;
+    form.querySelectorAll("[data-field]").forEach(function (box) {
+      const hide = hidden.has(box.dataset.field);
+      revealed = revealed || (box.hidden && !hide && hasValue(box));
+      box.hidden = hide;
+      // A hidden field's value stays in the page (in case it comes back) but is not sent.
+      controls(box).forEach(function (c) { c.disabled = hide; });
+    });
+    // Values that come back with their field count again: ask the engine once more.
+    if (revealed) schedule();
+    const changed = [];
+    Object.keys(result.computed).forEach(function (name) {
+      const out = document.getElementById("f-" + name);
+      const text = result.computed[name] || "—";
+      if (out && out.textContent !== text) {
+        out.textContent = text;
+        changed.push(labelOf(name) + ": " + text);
+      }
+    });
+    form.querySelectorAll("output.calc").forEach(function (out) {
+      const name = out.id.slice(2);
+      if (!(name in result.computed) && out.textContent !== "—") out.textContent = "—";
+    });
+    const fresh = showIssues(result.issues);
+    announce(fresh.concat(changed).join(". "));
+  }
+
+  function preview() {
+    const mine = ++sequence;
+    const body = new URLSearchParams(new FormData(form));
+    fetch(form.dataset.previewUrl, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" },
+    })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (result) { if (result && mine === sequence) apply(result); })
+      .catch(function () { /* the server still checks everything on save */ });
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(preview, 250);
+  }
+
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  // After a refused save, start from the list of problems (it links to each field).
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+  announced = new Set(Array.from(form.querySelectorAll("[data-issues] .issue")).map(function (p) {
+    return p.closest("[data-issues]").dataset.issues + "|" + p.textContent.replace(/^[✖⚠]\s*/, "").trim();
+  }));
+
+  // 2. Reason for change.
+  const reasonBox = document.getElementById("reason-box");
+  if (reasonBox && reasonBox.dataset.open !== "1") {
+    reasonBox.hidden = true;
+    form.addEventListener("input", function reveal(event) {
+      if (event.target.id === "f-_reason") return;
+      reasonBox.hidden = false;
+      form.removeEventListener("input", reveal);
+      const help = document.getElementById("reason-help");
+      announce(help ? help.textContent : "");
+    });
+  }
+
+  // 3. Study-day helper.
+  const helper = document.getElementById("studyday-helper");
+  const infusion = document.getElementById("infusion-date");
+  if (!helper || !infusion) return;
+  const key = "edc:infusion:" + infusion.dataset.record;
+  helper.hidden = false;
+  infusion.value = window.sessionStorage.getItem(key) || "";
+  infusion.addEventListener("change", function () {
+    if (infusion.value) window.sessionStorage.setItem(key, infusion.value);
+    else window.sessionStorage.removeItem(key);
+  });
+
+  function utcDay(text) {
+    const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
+    return parts ? Date.UTC(+parts[1], +parts[2] - 1, +parts[3]) / 86400000 : null;
+  }
+
+  form.querySelectorAll("input[data-studyday-for]").forEach(function (calendar) {
+    calendar.closest(".studyday-helper").hidden = false;
+    const note = document.getElementById("calnote-" + calendar.id.slice(4));
+    calendar.addEventListener("change", function () {
+      const start = utcDay(infusion.value);
+      const day = utcDay(calendar.value);
+      if (day === null) { note.textContent = ""; return; }
+      if (start === null) { note.textContent = form.dataset.needInfusion; infusion.focus(); return; }
+      const target = document.getElementById(calendar.dataset.studydayFor);
+      target.value = String(day - start);
+      note.textContent = form.dataset.dayText.replace("{n}", target.value);
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+})();

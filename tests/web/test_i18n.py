@@ -1,0 +1,61 @@
+"""English and Spanish: every text in both, the user's language by default, switchable by link."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from app.web.i18n import LANGUAGES, TEXTS
+from tests.web.conftest import Web
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "web" / "templates"
+SOURCES = Path(__file__).resolve().parents[2] / "app" / "web"
+
+
+def test_every_text_exists_in_every_language_with_the_same_placeholders() -> None:
+    for key, texts in TEXTS.items():
+        assert set(texts) == set(LANGUAGES), key
+        placeholders = {lang: set(re.findall(r"{(\w+)}", text)) for lang, text in texts.items()}
+        assert placeholders["en"] == placeholders["es"], key
+
+
+def test_every_key_the_pages_use_exists() -> None:
+    used = set()
+    for template in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r"""\bt\('(\w+)'""", template.read_text(encoding="utf-8")))
+    for module in SOURCES.glob("*.py"):
+        if module.name != "i18n.py":
+            used |= set(
+                re.findall(r"""(?:set_flash\(request, |\bt\()f?"(\w+)""", module.read_text(encoding="utf-8"))
+            )
+    # A key ending in "_" is a prefix completed at run time (t('status_' ~ status)).
+    missing = {k for k in used if not k.endswith("_") and k not in TEXTS}
+    missing |= {k for k in used if k.endswith("_") and not any(key.startswith(k) for key in TEXTS)}
+    assert len(used) > 100 and not missing, sorted(missing)
+
+
+def test_a_spanish_user_reads_spanish_labels(web: Web) -> None:
+    client = web.login("entry_hcb")
+    record_id = web.new_patient(client)
+    page = client.get(f"/records/{record_id}/forms/daily_assessment/new").text
+    assert '<html lang="es">' in page
+    for text in ("Evaluación diaria del SLC/ICANS", "Temperatura máxima", "Hipotensión", "Guardar", "Sí"):
+        assert text in page, text
+
+
+def test_the_language_can_be_switched_and_the_choice_is_remembered(web: Web) -> None:
+    client = web.login("entry_hcb")
+    english = client.get("/records?lang=en")
+    assert "New patient" in english.text and '<html lang="en">' in english.text
+    assert "edc_lang=en" in english.headers["set-cookie"]
+    assert "New patient" in client.get("/records").text
+    assert "Nuevo paciente" in client.get("/records?lang=es").text
+    assert "Nuevo paciente" in client.get("/records").text
+
+
+def test_error_pages_speak_the_users_language(web: Web) -> None:
+    client = web.login("entry_hcb")
+    assert "No encontrado" in client.get("/records/NOPE-0001-X").text
+    assert "No encontrado" in client.get("/records/NOPE-0001-X/forms/no_such_form").text
+    refused = client.post("/records", data={})
+    assert refused.status_code == 403 and "No se ha aceptado este formulario" in refused.text

@@ -1,0 +1,112 @@
+"""Signing in and out of the pages: session cookie, CSRF, lock-out, audit; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.models import AuditEvent, User
+from app.web.cookies import COOKIE
+from tests.web.conftest import PASSWORD, Web, csrf_of, email, post
+
+
+def test_pages_ask_to_sign_in_first(web: Web) -> None:
+    response = web.client().get("/records/FHCC-0001-L?x=1")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Frecords%2FFHCC-0001-L%3Fx%3D1"
+
+
+def test_sign_in_sets_an_httponly_samesite_session_cookie(web: Web) -> None:
+    client = web.client()
+    token = csrf_of(client.get("/login").text)
+    before = web.audit_count("login")
+    response = client.post(
+        "/login",
+        data={"email": email("entry_fhcc"), "password": PASSWORD, "_csrf": token, "next": "/queries"},
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/queries"
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(f"{COOKIE}="))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert client.get("/records").status_code == 200
+    assert web.audit_count("login") == before + 1
+    # The token of the page seen before signing in is worth nothing afterwards.
+    assert csrf_of(client.get("/records").text) != token
+
+
+def test_sign_in_never_redirects_to_another_site(web: Web) -> None:
+    client = web.client()
+    token = csrf_of(client.get("/login").text)
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        response = client.post(
+            "/login",
+            data={"email": email("entry_fhcc"), "password": PASSWORD, "_csrf": token, "next": target},
+        )
+        assert response.headers["location"] == "/records"
+        client.cookies.clear()
+        token = csrf_of(client.get("/login").text)
+
+
+def test_wrong_password_is_refused_in_the_users_language(web: Web) -> None:
+    client = web.client()
+    token = csrf_of(client.get("/login", headers={"Accept-Language": "es-ES,es;q=0.9"}).text)
+    response = client.post(
+        "/login",
+        data={"email": email("entry_hcb"), "password": "not-the-password", "_csrf": token},
+        headers={"Accept-Language": "es-ES,es;q=0.9"},
+    )
+    assert response.status_code == 401
+    assert "Correo o contraseña incorrectos." in response.text
+    assert 'aria-invalid="true"' in response.text
+
+
+def test_five_wrong_passwords_lock_the_account_and_the_failures_are_kept(web: Web) -> None:
+    failed_before = web.audit_count("login_failed")
+    client = web.client()
+    for _ in range(5):
+        token = csrf_of(client.get("/login").text)
+        client.post("/login", data={"email": email("lockme"), "password": "wrong-password!", "_csrf": token})
+    token = csrf_of(client.get("/login").text)
+    right = client.post("/login", data={"email": email("lockme"), "password": PASSWORD, "_csrf": token})
+    assert right.status_code == 401
+    assert "this account is locked until" in right.text
+    assert web.audit_count("login_failed") == failed_before + 6
+    with web.app.state.session_factory() as session:
+        user = session.scalar(select(User).where(User.email == email("lockme")))
+        assert user is not None and user.locked_until is not None
+
+
+def test_login_without_the_csrf_token_is_refused(web: Web) -> None:
+    client = web.client()
+    client.get("/login")
+    response = client.post("/login", data={"email": email("entry_fhcc"), "password": PASSWORD})
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    assert "This form was not accepted" in response.text
+
+
+def test_sign_out_ends_the_session_and_is_audited(web: Web) -> None:
+    client = web.login("entry_fhcc")
+    before = web.audit_count("logout")
+    response = post(client, "/logout", page="/records")
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert client.get("/records").status_code == 303
+    assert web.audit_count("logout") == before + 1
+    with web.app.state.session_factory() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "logout")).all()[-1]
+        assert event.actor == email("entry_fhcc") and event.source == "web"
+    assert "You have signed out." in client.get("/login").text
+
+
+def test_a_forged_session_cookie_is_worth_nothing(web: Web) -> None:
+    client = web.login("entry_fhcc")
+    value = client.cookies[COOKIE]
+    payload, signature = value.split(".")
+    client.cookies.set(COOKIE, f"{payload}.{signature[:-2]}xx")
+    assert client.get("/records").status_code == 303
+
+
+def test_pages_carry_security_headers(web: Web) -> None:
+    response = web.login("entry_fhcc").get("/records")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -1,0 +1,67 @@
+"""Queries on the pages: a monitor opens one on a field, the site answers, the monitor closes it."""
+
+from __future__ import annotations
+
+from lxml import html
+
+from tests.web.conftest import Web, post
+
+DEMOGRAPHICS = {"age_at_infusion": "88", "sex": "1", "weight_kg": "70.5"}
+
+
+def test_the_life_of_a_query_on_a_field(web: Web) -> None:
+    entry = web.login("entry_fhcc")
+    record_id = web.new_patient(entry)
+    form = f"/records/{record_id}/forms/demographics"
+    post(entry, form, DEMOGRAPHICS)
+    assert "Open a query" not in entry.get(form).text
+
+    monitor = web.login("monitor")
+    page = html.fromstring(monitor.get(form).text)
+    [link] = page.xpath("//div[@data-field='age_at_infusion']//a[starts-with(., 'Open a query')]/@href")
+    opened = post(
+        monitor,
+        f"/records/{record_id}/queries",
+        {"form": "demographics", "instance": "1", "field": "age_at_infusion", "text": "88? Check."},
+        page=link,
+    )
+    assert opened.status_code == 303 and opened.headers["location"] == form
+    shown = html.fromstring(entry.get(form).text)
+    [query_url] = shown.xpath("//div[@data-field='age_at_infusion']//a[@class='qlink']/@href")
+    assert "88? Check." in shown.xpath("//div[@data-field='age_at_infusion']")[0].text_content()
+
+    refused = post(entry, query_url + "/answer", {"text": "yes"}, page=query_url)
+    assert refused.status_code == 403
+    manager = web.login("manager_fhcc")
+    assert (
+        post(manager, query_url + "/answer", {"text": "Confirmed in the chart."}, page=query_url).status_code
+        == 303
+    )
+    thread = manager.get(query_url).text
+    assert "Confirmed in the chart." in thread and "Answered" in thread
+    assert post(monitor, query_url + "/close", {"text": "Thanks."}, page=query_url).status_code == 303
+    assert "Closed" in monitor.get(query_url).text
+    history = entry.get(f"/records/{record_id}/history").text
+    assert "query opened" in history and "query answered" in history and "query closed" in history
+
+
+def test_the_list_counts_by_status_and_hides_other_sites(web: Web) -> None:
+    entry = web.login("entry_fhcc")
+    record_id = web.new_patient(entry)
+    post(entry, f"/records/{record_id}/forms/demographics", {**DEMOGRAPHICS, "weight_kg": "160"})
+    listed = html.fromstring(entry.get("/queries?status=open").text)
+    assert record_id in listed.text_content()
+    assert listed.xpath("//ul[contains(@class,'counts')]//a[@aria-current]")
+    query_url = listed.xpath(f"//tr[.//a[text()='{record_id}']]//a[starts-with(@href,'/queries/')]/@href")[0]
+    hcb = web.login("entry_hcb")
+    assert record_id not in hcb.get("/queries").text
+    assert hcb.get(query_url).status_code == 404
+
+
+def test_only_monitors_open_queries(web: Web) -> None:
+    entry = web.login("entry_fhcc")
+    record_id = web.new_patient(entry)
+    response = entry.get(f"/records/{record_id}/queries/new?form=demographics&field=sex")
+    assert response.status_code == 403
+    monitor = web.login("monitor")
+    assert monitor.get(f"/records/{record_id}/queries/new?form=demographics&field=nope").status_code == 404
