@@ -6,6 +6,7 @@ from app.audit.cli import audit_app
 from app.auth.cli import tokens_app, users_app
 from app.core.cli import db_app, serve
 from app.demo.cli import demo
+from app.exports.cli import exports_cli
 from app.forms.cli import forms_app
 from app.pseudonymise.cli import pseudonymise
 from app.uploads.cli import upload, worker
@@ -26,6 +27,7 @@ cli.command("demo")(demo)
 cli.command("upload")(upload)
 cli.command("worker")(worker)
 cli.command("pseudonymise")(pseudonymise)
+cli.add_typer(exports_cli)  # edc export, edc quality, edc summary
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.database import make_engine, make_session_factory
 from app.core.errors import register_error_handlers
 from app.core.settings import Settings, get_settings
+from app.exports import api as exports_api
 from app.forms.compile import load_study
 from app.queries import api as queries_api
 from app.records import api as records_api
@@ -58,5 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(records_api.router)
     app.include_router(queries_api.router)
     app.include_router(uploads_api.router)
+    app.include_router(exports_api.router)
     app.include_router(web_router)
     return app

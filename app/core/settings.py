@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     upload_dir: Path = Path("uploads")
     # Whether the server runs a background upload worker in a thread (`edc worker` runs more).
     run_worker: bool = True
+    # Where `"delivery": "folder"` exports are written; unset, the API only returns zips.
+    exports_dir: Path | None = None
 
     @model_validator(mode="after")
     def refuse_dev_secret_outside_development(self) -> Self:

@@ -1,0 +1,1 @@
+"""One writer per export format; each writes its files into the staging folder and names them."""

@@ -1,0 +1,115 @@
+"""What an export is asked for, checked against the study before any data is read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import DomainError
+from app.exports.columns import variable_column
+from app.forms.model import CompiledStudy
+
+# Order matters: it is the order files are written in and listed.
+FORMATS = ("csv", "parquet", "stata", "spss", "xlsx", "r", "odm", "datapackage")
+# Formats that read the CSV files, which are then written too.
+NEEDS_CSV = frozenset({"r", "datapackage"})
+STATUSES = ("complete", "verified")
+
+
+class BadOption(DomainError):
+    """An option that cannot be honoured (unknown format, site, language, variable...)."""
+
+
+class NothingToExport(DomainError):
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "nothing-to-export"
+
+
+class OutputUnavailable(DomainError):
+    """The output folder cannot be written (not writable, or already holds files)."""
+
+    status_code = HTTPStatus.CONFLICT
+    code = "output-unavailable"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    out: Path
+    formats: tuple[str, ...] = FORMATS
+    sites: tuple[str, ...] = ()
+    status: str | None = None
+    lang: str | None = None
+    drop_free_text: bool = False
+    top_code: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        """The filters and sharing options, as recorded in the manifest and the audit trail."""
+        return {
+            "formats": list(self.formats),
+            "sites": list(self.sites),
+            "status": self.status,
+            "lang": self.lang,
+            "drop_free_text": self.drop_free_text,
+            "top_code": {name: str(limit) for name, limit in sorted(self.top_code.items())},
+        }
+
+
+def split_list(values: Iterable[str] | None) -> tuple[str, ...]:
+    """`["csv,parquet", "odm"]` -> `("csv", "parquet", "odm")`: repeated options and commas both work."""
+    found: list[str] = []
+    for value in values or ():
+        found.extend(part.strip() for part in value.split(",") if part.strip())
+    return tuple(dict.fromkeys(found))
+
+
+def parse_top_code(values: Iterable[str] | None) -> dict[str, Decimal]:
+    """`["age_at_infusion=90"]` -> `{"age_at_infusion": Decimal(90)}`."""
+    limits: dict[str, Decimal] = {}
+    for value in split_list(values):
+        name, sep, limit = value.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise InvalidOperation
+            limits[name.strip()] = Decimal(limit.strip())
+        except InvalidOperation:
+            raise BadOption(f"--top-code wants VARIABLE=NUMBER, not '{value}'") from None
+    return limits
+
+
+def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    chosen = set(formats) or set(FORMATS)
+    unknown = sorted(chosen - set(FORMATS))
+    if unknown:
+        raise BadOption(f"unknown format '{unknown[0]}' (formats: {', '.join(FORMATS)})")
+    if chosen & NEEDS_CSV:
+        chosen.add("csv")
+    return tuple(f for f in FORMATS if f in chosen)
+
+
+def checked(study: CompiledStudy, options: ExportOptions) -> ExportOptions:
+    """The options with defaults filled in; a BadOption names the first thing that cannot be done."""
+    known_sites = [s.code for s in study.spec.sites]
+    for code in options.sites:
+        if code not in known_sites:
+            raise BadOption(f"unknown site '{code}' (sites: {', '.join(known_sites)})")
+    if options.status is not None and options.status not in STATUSES:
+        raise BadOption(f"unknown status '{options.status}' (one of: {', '.join(STATUSES)})")
+    lang = options.lang or study.spec.languages[0]
+    if lang not in study.spec.languages:
+        raise BadOption(f"language '{lang}' is not one of the study's: {', '.join(study.spec.languages)}")
+    for name in options.top_code:
+        check_numeric_variable(study, name, "--top-code")
+    return replace(options, formats=check_formats(options.formats), lang=lang)
+
+
+def check_numeric_variable(study: CompiledStudy, name: str, option: str) -> None:
+    """A variable that can be compared with a number: a measurement, not a code."""
+    column = variable_column(study, name)
+    if column is None:
+        raise BadOption(f"{option}: the study has no variable '{name}'")
+    if not column.numeric or column.codes:
+        raise BadOption(f"{option}: '{name}' is not a numeric variable")

@@ -1,0 +1,1 @@
+"""The data-quality report per site: completeness, soft-range values, failing checks, open queries."""

@@ -1,0 +1,163 @@
+"""The cohort summary (coordinators): Table 1 by a grouping variable and a cumulative incidence curve.
+
+Built from the same snapshot as an export (same scope, filters and top-coding), so the summary always
+agrees with the dataset. Every variable is named by the caller or by the definition; none in code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from app.auth.actor import Actor
+from app.exports.columns import Column, Kind, Role, label_in
+from app.exports.options import BadOption, ExportOptions, checked
+from app.exports.service import paused_gc, require_coordinator
+from app.exports.snapshot import take_snapshot
+from app.exports.summary.incidence import Curve, aalen_johansen, patient_time, svg
+from app.exports.summary.table1 import OVERALL, Group, Line, count_text, table_one
+from app.forms.model import CompiledStudy
+
+BY_SETTING = "summary_by"  # a study setting naming the default grouping variable
+WORDS = {
+    "en": {"overall": "All patients", "day": "Study day"},
+    "es": {"overall": "Todos", "day": "Día de estudio"},
+}
+
+
+@dataclass(frozen=True)
+class SummaryOptions:
+    by: str | None = None
+    variables: tuple[str, ...] = ()
+    event: str | None = None
+    competing: str | None = None
+    event_time: str | None = None
+    competing_time: str | None = None
+    censor_time: str | None = None
+    days: tuple[int, ...] = (28, 60)
+    min_cell: int = 0
+    sites: tuple[str, ...] = ()
+    status: str | None = None
+    lang: str | None = None
+    top_code: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IncidenceAt:
+    group: str
+    day: int
+    incidence: str
+    at_risk: str
+    events: str
+
+
+@dataclass
+class CohortSummary:
+    study: CompiledStudy
+    lang: str
+    options: SummaryOptions
+    generated_at: datetime
+    by: Column | None
+    groups: list[Group]
+    lines: list[Line]
+    curves: list[Curve] = field(default_factory=list)
+    incidence: list[IncidenceAt] = field(default_factory=list)
+    excluded: int = 0  # patients left out of the incidence for want of a time
+    chart: str = ""
+
+
+def _column(columns: dict[str, Column], name: str, option: str) -> Column:
+    if name not in columns:
+        raise BadOption(f"{option}: the patients table has no variable '{name}'")
+    return columns[name]
+
+
+def _variables(columns: dict[str, Column], options: SummaryOptions, by: Column | None) -> list[Column]:
+    if not options.variables:
+        wanted = (Role.input, Role.calc, Role.checkbox, Role.derived)
+        return [c for c in columns.values() if c.role in wanted and c is not by and (c.codes or c.numeric)]
+    chosen: list[Column] = []
+    for name in options.variables:
+        boxes = [c for c in columns.values() if c.role == Role.checkbox and c.source == name]
+        chosen += boxes or [_column(columns, name, "--vars")]
+    return chosen
+
+
+def _number(frame: pl.DataFrame, column: Column | None) -> list[float | None]:
+    if column is None:
+        return [None] * frame.height
+    return frame[column.name].cast(pl.Float64, strict=False).to_list()
+
+
+def _incidence(summary: CohortSummary, frame: pl.DataFrame, columns: dict[str, Column]) -> None:
+    o = summary.options
+    if o.event is None:
+        return
+    if o.event_time is None or o.censor_time is None or (o.competing and o.competing_time is None):
+        raise BadOption(
+            "--event needs --event-time and --censor-time (and --competing-time with --competing)"
+        )
+    names = (o.event, o.competing, o.event_time, o.competing_time, o.censor_time)
+    used = [_column(columns, n, "--event") if n else None for n in names]
+    times = [patient_time(*values) for values in zip(*(_number(frame, c) for c in used), strict=True)]
+    summary.excluded = sum(1 for t in times if t is None)
+    keys = frame[summary.by.name].to_list() if summary.by else [None] * frame.height
+    for group in summary.groups:
+        observed = [t for t, k in zip(times, keys, strict=True) if t and (group.key in (OVERALL, k))]
+        curve = Curve(group.key, group.label, len(observed), aalen_johansen(observed))
+        curve.shown = not (0 < curve.n < o.min_cell)
+        summary.curves.append(curve)
+        for day in o.days:
+            incidence, at_risk, events = curve.at(day)
+            hidden = not curve.shown or 0 < events < o.min_cell
+            summary.incidence.append(
+                IncidenceAt(
+                    group.label,
+                    day,
+                    "suppressed" if hidden else f"{100 * incidence:.1f}%",
+                    count_text(at_risk, o.min_cell),
+                    count_text(events, o.min_cell),
+                )
+            )
+    title = label_in(columns[o.event].label, summary.lang)
+    words = WORDS.get(summary.lang, WORDS["en"])
+    summary.chart = svg(summary.curves, o.days, title, words["day"])
+
+
+def cohort_summary(
+    session: Session, study: CompiledStudy, actor: Actor, options: SummaryOptions
+) -> CohortSummary:
+    """Table 1 and, with `event`, the cumulative incidence: for pages, or `write_summary` for files."""
+    require_coordinator(actor)
+    export = checked(
+        study,
+        ExportOptions(
+            out=Path("."),
+            formats=("csv",),
+            sites=options.sites,
+            status=options.status,
+            lang=options.lang,
+            top_code=options.top_code,
+        ),
+    )
+    lang = export.lang or study.spec.languages[0]
+    with paused_gc():
+        patients = take_snapshot(session, study, actor, export).patients
+    columns = {c.name: c for c in patients.spec.columns}
+    setting = study.setting(BY_SETTING)
+    by_name = options.by or (setting if isinstance(setting, str) else None)
+    by = _column(columns, by_name, "--by") if by_name else None
+    if by is not None and (not by.codes or by.kind != Kind.integer and by.kind != Kind.text):
+        raise BadOption(f"--by: '{by.name}' is not a coded variable")
+    overall = WORDS.get(lang, WORDS["en"])["overall"]
+    chosen = _variables(columns, options, by)
+    groups, lines = table_one(patients.frame, chosen, by, lang, options.min_cell, overall)
+    summary = CohortSummary(study, lang, options, datetime.now(UTC), by, groups, lines)
+    _incidence(summary, patients.frame, columns)
+    return summary

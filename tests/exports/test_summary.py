@@ -1,0 +1,107 @@
+"""The cohort summary: Table 1 with small-cell suppression, and the Aalen–Johansen cumulative incidence."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from app.core.errors import Forbidden
+from app.exports.columns import Column, Kind, Role
+from app.exports.summary.incidence import aalen_johansen, patient_time
+from app.exports.summary.report import SummaryOptions, cohort_summary
+from app.exports.summary.table1 import table_one
+from tests.exports.conftest import StudyDb
+
+INCIDENCE = {
+    "event": "trm",
+    "competing": "relapse",
+    "event_time": "death_day",
+    "competing_time": "relapse_day",
+    "censor_time": "last_followup_day",
+}
+
+
+def test_aalen_johansen_matches_a_hand_computed_example() -> None:
+    # n=6. t=2: 1 event of 6 -> CIF 1/6, S 5/6. t=3: 1 competing of 5 (and 1 censored) -> S 4/6.
+    # t=5: 1 event of 3 -> CIF 1/6 + 4/6 * 1/3 = 7/18, S 4/9. t=6 censored. t=8: 1 event of 1 -> CIF 15/18.
+    steps = aalen_johansen([(2, 1), (3, 2), (3, 0), (5, 1), (6, 0), (8, 1)])
+    assert [(s.time, s.at_risk, s.events, s.competing) for s in steps] == [
+        (2, 6, 1, 0),
+        (3, 5, 0, 1),
+        (5, 3, 1, 0),
+        (6, 2, 0, 0),
+        (8, 1, 1, 0),
+    ]
+    assert [round(s.incidence, 6) for s in steps] == [
+        round(x, 6) for x in (1 / 6, 1 / 6, 7 / 18, 7 / 18, 15 / 18)
+    ]
+
+
+def test_each_patient_has_one_time_and_status() -> None:
+    assert patient_time(1, 0, 40, None, 40) == (40, 1)
+    assert patient_time(0, 1, None, 100, 200) == (100, 2)
+    assert patient_time(1, 1, 40, 30, 40) == (30, 2)  # the competing event came first
+    assert patient_time(0, 0, None, None, 200) == (200, 0)
+    assert patient_time(1, 0, None, None, 40) is None  # the event's time is missing
+
+
+def test_small_cells_are_suppressed_with_a_complement() -> None:
+    codes = ((1, {"en": "Male"}), (2, {"en": "Female"}), (3, {"en": "Other"}))
+    sex = Column("sex", Kind.integer, Role.input, {"en": "Sex"}, "sex", codes=codes)
+    frame = pl.DataFrame({"sex": ["1"] * 20 + ["2"] * 12 + ["3"] * 2})
+    _, plain = table_one(frame, [sex], None, "en", 0, "All")
+    _, hidden = table_one(frame, [sex], None, "en", 5, "All")
+    assert [line.cells["__overall__"] for line in plain[:3]] == ["20 (58.8%)", "12 (35.3%)", "2 (5.9%)"]
+    # 2 is under 5; 12, the next smallest, is hidden too so that 2 cannot be worked out from the total.
+    assert [line.cells["__overall__"] for line in hidden[:3]] == ["20 (58.8%)", "<5", "<5"]
+
+
+def test_table_one_and_incidence_of_the_hand_worked_patients(study_db: StudyDb) -> None:
+    options = SummaryOptions(
+        by="dose_group", sites=("HCB", "FHCC"), variables=("sex", "weight_kg"), **INCIDENCE
+    )
+    with study_db.sessions() as session:
+        summary = cohort_summary(session, study_db.study, study_db.actor(session, "coordinator"), options)
+    assert [(g.label, g.n) for g in summary.groups] == [
+        ("All patients", 3),
+        ("High dose", 1),
+        ("Low dose", 1),
+        ("Intermediate dose", 0),
+    ]
+    weight = next(line for line in summary.lines if line.variable == "weight_kg" and line.level == "")
+    assert weight.cells["__overall__"] == "50 [42.5–65] (n=3)"
+    assert summary.excluded == 1  # patient C has no follow-up
+    overall = {row.day: row for row in summary.incidence if row.group == "All patients"}
+    assert (overall[28].incidence, overall[60].incidence) == ("0.0%", "50.0%")  # A died on day 40 of 2
+    assert overall[60].events == "1" and summary.chart.startswith("<svg")
+
+
+def test_cli_writes_the_summary_and_refuses_others(study_db: StudyDb, tmp_path: Path) -> None:
+    args = [f"--{k.replace('_', '-')}={v}" for k, v in INCIDENCE.items()]
+    done = study_db.edc(
+        "summary",
+        "--out",
+        "s",
+        "--user",
+        "coordinator@exports.test",
+        "--min-cell",
+        "3",
+        *args,
+        "--by",
+        "dose_group",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "s" / "summary.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "Aalen–Johansen" in page and "&lt;3" in page
+    rows = list(csv.DictReader((tmp_path / "s" / "summary.csv").open(encoding="utf-8")))
+    assert {r["section"] for r in rows} == {"table1", "incidence"}
+    with study_db.sessions() as session, pytest.raises(Forbidden):
+        cohort_summary(session, study_db.study, study_db.actor(session, "monitor"), SummaryOptions())
+    bad = study_db.edc(
+        "summary", "--out", "t", "--user", "coordinator@exports.test", "--by", "weight_kg", cwd=tmp_path
+    )
+    assert bad.returncode == 1 and bad.stderr == "error: --by: 'weight_kg' is not a coded variable\n"
