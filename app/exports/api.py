@@ -39,7 +39,7 @@ class ExportRequest(BaseModel):
     status: Literal["complete", "verified"] | None = None
     lang: str | None = None
     drop_free_text: bool = False
-    top_code: dict[str, Decimal] = Field(default={}, description='e.g. {"age_at_infusion": 90}')
+    top_code: dict[str, Decimal] = Field(default={}, description='e.g. {"age": 90}')
     delivery: Literal["zip", "folder"] = "zip"
 
 

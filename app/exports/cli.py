@@ -55,7 +55,7 @@ def export(
     drop_free_text: Annotated[bool, typer.Option(help="Leave out text and notes fields.")] = False,
     top_code: Annotated[
         list[str] | None,
-        typer.Option(help="VARIABLE=N: values above N are shown as N (e.g. age_at_infusion=90)."),
+        typer.Option(help="VARIABLE=N: values above N are shown as N (e.g. age=90)."),
     ] = None,
 ) -> None:
     """Write the merged dataset (patients + one table per repeating form), its codebook and a manifest.
@@ -119,7 +119,7 @@ def summary(
     by: Annotated[
         str | None,
         typer.Option(
-            help="Coded variable to group by (default: the study setting summary_by), e.g. dose_group."
+            help="Coded variable to group by (default: the study setting summary_by), e.g. treatment_group."
         ),
     ] = None,
     variables: Annotated[
@@ -130,7 +130,7 @@ def summary(
     competing: Annotated[
         str | None, typer.Option(help="0/1 variable of the competing event, e.g. relapse.")
     ] = None,
-    event_time: Annotated[str | None, typer.Option(help="Day of the event, e.g. death_day.")] = None,
+    event_time: Annotated[str | None, typer.Option(help="Study day of the event.")] = None,
     competing_time: Annotated[
         str | None, typer.Option(help="Day of the competing event, e.g. relapse_day.")
     ] = None,

@@ -67,7 +67,7 @@ def split_list(values: Iterable[str] | None) -> tuple[str, ...]:
 
 
 def parse_top_code(values: Iterable[str] | None) -> dict[str, Decimal]:
-    """`["age_at_infusion=90"]` -> `{"age_at_infusion": Decimal(90)}`."""
+    """`["age=90"]` -> `{"age": Decimal(90)}`."""
     limits: dict[str, Decimal] = {}
     for value in split_list(values):
         name, sep, limit = value.partition("=")
