@@ -64,7 +64,7 @@ def _options(body: ExportRequest, out: Path) -> ExportOptions:
     )
 
 
-def _zip(result: ExportResult, path: Path) -> None:
+def zip_export(result: ExportResult, path: Path) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name in result.files:
             archive.write(result.folder / name, name)
@@ -105,7 +105,7 @@ def create_export(
     scratch = Path(tempfile.mkdtemp(prefix="edc-export-"))
     try:
         result = run_export(session, study, actor, _options(body, scratch / name))
-        _zip(result, scratch / f"{name}.zip")
+        zip_export(result, scratch / f"{name}.zip")
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise

@@ -1,0 +1,40 @@
+"""The coordinating centre's pages: quality report, cohort summary, export download, who may see them."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from tests.web.conftest import Web, post
+
+DEMOGRAPHICS = {"age_at_infusion": "57", "sex": "2", "weight_kg": "70.5"}
+
+
+def test_a_coordinator_downloads_the_export_and_reads_the_reports(web: Web) -> None:
+    entry = web.login("entry_fhcc")
+    record_id = web.new_patient(entry)
+    post(entry, f"/records/{record_id}/forms/demographics", DEMOGRAPHICS)
+    coordinator = web.login("coordinator")
+    hub = coordinator.get("/coordination")
+    assert hub.status_code == 200 and "Export the dataset" in hub.text
+    before = web.audit_count("export")
+    download = post(coordinator, "/coordination/export", {"formats": ["csv", "stata"]}, page="/coordination")
+    assert download.status_code == 200 and download.headers["content-type"] == "application/zip"
+    names = set(zipfile.ZipFile(io.BytesIO(download.content)).namelist())
+    assert {"patients.csv", "patients.dta", "manifest.json", "codebook.html"} <= names
+    assert web.audit_count("export") == before + 1
+    quality = coordinator.get("/coordination/quality")
+    assert quality.status_code == 200 and "FHCC" in quality.text
+    assert coordinator.get("/coordination/quality.csv").headers["content-type"].startswith("text/csv")
+    summary = coordinator.get("/coordination/summary")
+    assert summary.status_code == 200 and "<table" in summary.text
+
+
+def test_site_users_cannot_use_the_coordination_pages(web: Web) -> None:
+    entry = web.login("entry_fhcc")
+    assert entry.get("/coordination").status_code == 403
+    monitor = web.login("monitor")
+    assert monitor.get("/coordination").status_code == 200
+    assert "Export the dataset" not in monitor.get("/coordination").text
+    refused = post(monitor, "/coordination/export", {"formats": ["csv"]}, page="/coordination")
+    assert refused.status_code == 403
