@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from app.auth.actor import Actor
@@ -84,9 +85,11 @@ def _respond(
     state: FormState,
     actor: Actor,
     outcome: SaveOutcome | None = None,
-) -> FormOut:
-    response.headers["ETag"] = state.etag
-    return _form_out(study, state, outcome, actor.language)
+    status_code: int = 200,
+) -> Response:
+    # A ready response: FastAPI then skips validating it again against FormOut (in a thread of its own).
+    out = _form_out(study, state, outcome, actor.language)
+    return JSONResponse(out.model_dump(mode="json"), status_code=status_code, headers={"ETag": state.etag})
 
 
 @router.post(
@@ -175,7 +178,7 @@ def record_audit(record_id: str, session: SessionDep, actor: CurrentActor) -> li
 @router.get("/{record_id}/forms/{form}", response_model=FormOut, summary="Read a once-form")
 def read_once(
     record_id: str, form: str, response: Response, session: SessionDep, study: StudyDep, actor: CurrentActor
-) -> FormOut:
+) -> Response:
     return _respond(response, study, service.read_form(session, study, actor, record_id, form, None), actor)
 
 
@@ -189,7 +192,7 @@ def save_once(
     study: StudyDep,
     actor: CurrentActor,
     if_match: IfMatch = None,
-) -> FormOut:
+) -> Response:
     outcome = service.save_form(
         session, study, actor, record_id, form, None, body.values, reason=body.reason, if_match=if_match
     )
@@ -210,11 +213,11 @@ def add_instance(
     session: SessionDep,
     study: StudyDep,
     actor: CurrentActor,
-) -> FormOut:
+) -> Response:
     outcome = service.save_form(
         session, study, actor, record_id, form, None, body.values, reason=body.reason, new_instance=True
     )
-    return _respond(response, study, outcome.state, actor, outcome)
+    return _respond(response, study, outcome.state, actor, outcome, status.HTTP_201_CREATED)
 
 
 @router.delete("/{record_id}/forms/{form}", response_model=FormOut, summary="Delete a once-form's data")
@@ -227,7 +230,7 @@ def delete_once(
     actor: CurrentActor,
     reason: Reason = None,
     if_match: IfMatch = None,
-) -> FormOut:
+) -> Response:
     state = service.delete_instance(session, study, actor, record_id, form, None, reason, if_match)
     return _respond(response, study, state, actor)
 
@@ -242,7 +245,7 @@ def status_once(
     study: StudyDep,
     actor: CurrentActor,
     if_match: IfMatch = None,
-) -> FormOut:
+) -> Response:
     state = workflow.change_status(
         session, study, actor, record_id, form, None, body.action, body.reason, if_match
     )
@@ -258,7 +261,7 @@ def read_instance(
     session: SessionDep,
     study: StudyDep,
     actor: CurrentActor,
-) -> FormOut:
+) -> Response:
     return _respond(
         response, study, service.read_form(session, study, actor, record_id, form, instance), actor
     )
@@ -275,7 +278,7 @@ def save_instance(
     study: StudyDep,
     actor: CurrentActor,
     if_match: IfMatch = None,
-) -> FormOut:
+) -> Response:
     outcome = service.save_form(
         session, study, actor, record_id, form, instance, body.values, reason=body.reason, if_match=if_match
     )
@@ -293,7 +296,7 @@ def delete_instance(
     actor: CurrentActor,
     reason: Reason = None,
     if_match: IfMatch = None,
-) -> FormOut:
+) -> Response:
     state = service.delete_instance(session, study, actor, record_id, form, instance, reason, if_match)
     return _respond(response, study, state, actor)
 
@@ -313,7 +316,7 @@ def status_instance(
     study: StudyDep,
     actor: CurrentActor,
     if_match: IfMatch = None,
-) -> FormOut:
+) -> Response:
     state = workflow.change_status(
         session, study, actor, record_id, form, instance, body.action, body.reason, if_match
     )

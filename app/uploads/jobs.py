@@ -132,15 +132,18 @@ def get_upload(session: Session, actor: Actor, upload_id: int) -> Upload:
 
 def claim_next(session_factory: sessionmaker[Session], worker: str) -> int | None:
     """Take the oldest queued upload for this worker; None when the queue is empty."""
-    with session_factory.begin() as session:
+    # Polling reads without SQLite's write lock, so an idle worker never holds up the pages and API.
+    with session_factory() as session:
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
         candidate = session.scalar(
             select(Upload.id)
             .where(Upload.status == "queued", Upload.stored_path.is_not(None))
             .order_by(Upload.id)
             .limit(1)
         )
-        if candidate is None:
-            return None
+    if candidate is None:
+        return None
+    with session_factory.begin() as session:
         taken = session.execute(
             update(Upload)
             .where(Upload.id == candidate, Upload.status == "queued")
