@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from app.auth.dependencies import CurrentActor
 from app.core.deps import SessionDep, StudyDep
@@ -112,18 +111,8 @@ def post_upload(
 def list_uploads(
     session: SessionDep, actor: CurrentActor, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[UploadOut]:
-    query = select(Upload).order_by(Upload.id.desc()).limit(limit)
-    if actor.is_site_bound:
-        query = query.where(Upload.site_id == actor.site_id)
-    return [_out(u) for u in session.scalars(query) if _visible(session, actor, u)]
-
-
-def _visible(session: Any, actor: Any, upload: Upload) -> bool:
-    try:
-        jobs.get_upload(session, actor, upload.id)
-    except DomainError:
-        return False
-    return True
+    query = jobs.visible_uploads(actor).order_by(Upload.id.desc()).limit(limit)
+    return [_out(u) for u in session.scalars(query)]
 
 
 @router.get("/{upload_id}", response_model=UploadOut, summary="Status, progress and report of an upload")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, false, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit import service as audit
@@ -119,13 +119,19 @@ def process(
     return report
 
 
+def visible_uploads(actor: Actor) -> Select[Upload]:
+    """Uploads the actor may see: their own site's, or every site's for monitors and coordinators."""
+    query = select(Upload)
+    if actor.is_site_bound:
+        return query.where(Upload.site_id == actor.site_id)
+    if actor.role not in (Role.monitor, Role.coordinator):
+        return query.where(false())
+    return query
+
+
 def get_upload(session: Session, actor: Actor, upload_id: int) -> Upload:
-    upload = session.get(Upload, upload_id)
-    if (
-        upload is None
-        or (actor.is_site_bound and upload.site_id != actor.site_id)
-        or (not actor.is_site_bound and actor.role not in (Role.monitor, Role.coordinator))
-    ):
+    upload = session.scalar(visible_uploads(actor).where(Upload.id == upload_id))
+    if upload is None:
         raise NotFound(f"no upload {upload_id}")
     return upload
 
