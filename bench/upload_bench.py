@@ -4,7 +4,7 @@ Target (issue: bulk upload): 10,000 patients with the full CRF at >= 2,000 patie
 within 3x of the storage floor. The floor, measured in the same run, is a bare `executemany` of the
 same rows (patients, form instances as JSON, one audit row per instance) in one transaction.
 
-    .venv/bin/python bench/upload_bench.py [--patients N]
+    .venv/bin/python bench/upload_bench.py [--patients N] [--backend sqlite|postgresql|both]
 """
 
 from __future__ import annotations
@@ -143,6 +143,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument(
+        "--backend", choices=["both", "sqlite", "postgresql"], default="both", help="databases to measure"
+    )
     args = parser.parse_args()
     study = load_study(REPO / "forms")
     with tempfile.TemporaryDirectory() as folder:
@@ -154,6 +157,8 @@ def main() -> None:
             f"{path.stat().st_size / 1e6:.1f} MB (made in {time.perf_counter() - start:.1f} s)"
         )
         backends = ["sqlite"] + (["postgresql"] if postgres_available() else ["(postgresql unreachable)"])
+        if args.backend != "both":
+            backends = [b for b in backends if b.strip("()").startswith(args.backend)]
         for backend in backends:
             if backend.startswith("("):
                 print(backend)

@@ -1,8 +1,16 @@
-"""Loading one patient's stored forms, as rows to update and as typed data for the engine."""
+"""One patient's stored forms, loaded once: as rows to change and as typed data for the engine.
+
+Rows are plain `StoredForm` values read with one SELECT, not ORM objects: the write path changes
+them in memory and `records.changes.write` stores the result, so a bulk upload can keep a chunk
+of patients in memory without an identity map growing behind it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,31 +21,83 @@ from app.forms.stored import from_stored
 from app.models import FormData, Record
 
 
+@dataclass(slots=True)
+class StoredForm:
+    """One form instance as stored (or about to be): the columns of `form_data` that change."""
+
+    form: str
+    instance: int
+    data: dict[str, str]
+    status: str = "incomplete"
+    version: int = 0
+    locked_at: datetime | None = None
+    definition_version: str | None = None
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None
+    deleted_reason: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.deleted_at is None
+
+
 @dataclass
 class Patient:
     record: Record
-    rows: dict[tuple[str, int], FormData] = field(default_factory=dict)
+    rows: dict[tuple[str, int], StoredForm] = field(default_factory=dict)
     data: PatientData = field(default_factory=PatientData)
 
-    def row(self, form: str, instance: int) -> FormData | None:
+    def row(self, form: str, instance: int) -> StoredForm | None:
         return self.rows.get((form, instance))
 
     def next_instance(self, form: str) -> int:
         """Instance numbers are never reused, not even after a deletion."""
         return max((i for f, i in self.rows if f == form), default=0) + 1
 
+    def keep(self, study: CompiledStudy, row: StoredForm, typed: dict[str, Any] | None = None) -> None:
+        """Make `row` the patient's current state of its form instance (typed values if known)."""
+        self.rows[(row.form, row.instance)] = row
+        cform = study.forms.get(row.form)
+        if cform is None:
+            return
+        if not row.live:
+            if cform.repeating:
+                self.data.repeating.get(row.form, {}).pop(row.instance, None)
+            else:
+                self.data.once.pop(row.form, None)
+            return
+        values = from_stored(cform, row.data) if typed is None else typed
+        if cform.repeating:
+            self.data.repeating.setdefault(row.form, {})[row.instance] = values
+        else:
+            self.data.once[row.form] = values
+
+
+_COLUMNS = (
+    FormData.record_pk,
+    FormData.form,
+    FormData.instance,
+    FormData.data,
+    FormData.status,
+    FormData.version,
+    FormData.locked_at,
+    FormData.definition_version,
+    FormData.updated_at,
+    FormData.deleted_at,
+    FormData.deleted_reason,
+)
+
+
+def load_patients(session: Session, study: CompiledStudy, records: Iterable[Record]) -> list[Patient]:
+    """Several patients in one query (a bulk upload loads a chunk at a time)."""
+    patients = {record.id: Patient(record) for record in records}
+    if not patients:
+        return []
+    rows = session.execute(select(*_COLUMNS).where(FormData.record_pk.in_(list(patients))))
+    for pk, *columns in rows:
+        patients[pk].keep(study, StoredForm(*columns))
+    return list(patients.values())
+
 
 def load_patient(session: Session, study: CompiledStudy, record: Record) -> Patient:
-    patient = Patient(record)
-    rows = session.scalars(select(FormData).where(FormData.record_pk == record.id))
-    for row in rows:
-        patient.rows[(row.form, row.instance)] = row
-        cform = study.forms.get(row.form)
-        if cform is None or row.deleted_at is not None:
-            continue
-        values = from_stored(cform, row.data)
-        if cform.repeating:
-            patient.data.repeating.setdefault(row.form, {})[row.instance] = values
-        else:
-            patient.data.once[row.form] = values
-    return patient
+    return load_patients(session, study, [record])[0]

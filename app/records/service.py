@@ -1,16 +1,21 @@
 """The one write path: validate, diff, store, audit. Web pages, the JSON API and bulk upload all call it.
 
+`plan_save` validates one form instance against the patient in memory and returns what would change;
+`changes.write` stores a batch of such changes with their audit events. `save_form` does both for one
+save; a bulk upload plans a chunk of patients, then writes them in one go.
+
 Services flush, never commit: the caller's transaction (one per request or per upload) commits data and
 its audit events together, or neither.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,13 +25,16 @@ from app.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, V
 from app.forms.engine import Issue, forms_reading, recompute, validate
 from app.forms.model import CForm, CompiledStudy
 from app.forms.stored import to_stored
-from app.models import FormData, Record, Site
-from app.queries.service import open_for_warnings
+from app.models import Record, Site
+from app.queries.service import Warned, open_for_warnings
+from app.records import changes as store
+from app.records.changes import FormChange
 from app.records.ids import make_record_id
-from app.records.patient import Patient, load_patient
+from app.records.patient import Patient, StoredForm, load_patient
 from app.records.scope import get_record
 
 WRITERS = frozenset({Role.site_entry, Role.site_manager})
+_RECORDS = cast(Table, Record.__table__)
 
 
 @dataclass
@@ -53,6 +61,8 @@ class SaveOutcome:
     changes: list[dict[str, Any]]
     warnings: list[Issue] = field(default_factory=list)
     queries_opened: int = 0
+    # What to store: the saved instance first, then calculations elsewhere it changed. Empty if unchanged.
+    writes: list[FormChange] = field(default_factory=list)
 
     @property
     def unchanged(self) -> bool:
@@ -75,8 +85,8 @@ def form_of(study: CompiledStudy, form: str) -> CForm:
     return cform
 
 
-def state_of(record: Record, form: str, instance: int, row: FormData | None) -> FormState:
-    if row is None or row.deleted_at is not None:
+def state_of(record: Record, form: str, instance: int, row: StoredForm | None) -> FormState:
+    if row is None or not row.live:
         return FormState(record.record_id, form, instance, {}, "empty", False, 0, None, None)
     return FormState(
         record.record_id,
@@ -93,48 +103,75 @@ def state_of(record: Record, form: str, instance: int, row: FormData | None) -> 
 
 def create_record(session: Session, actor: Actor, site_pseudonym: str | None = None) -> Record:
     """A new patient at the actor's own site, with the next study ID of that site."""
+    return create_records(session, actor, [site_pseudonym])[0]
+
+
+def create_records(session: Session, actor: Actor, pseudonyms: Sequence[str | None]) -> list[Record]:
+    """New patients at the actor's site, numbered in order, in one INSERT (a bulk upload's new patients)."""
     require_writer(actor)
-    if actor.site_id is None:
+    if actor.site_id is None or actor.site_code is None:
         raise Forbidden("only a user of a site can create patients")
-    if site_pseudonym is not None:
-        clash = session.scalar(select(Record).where(Record.site_pseudonym == site_pseudonym))
+    named = [p for p in pseudonyms if p is not None]
+    if len(set(named)) != len(named):
+        raise Conflict("the same site pseudonym is given to two new patients")
+    if named:
+        clash = session.scalar(select(Record).where(Record.site_pseudonym.in_(named)).limit(1))
         if clash is not None:
             shown = f" ({clash.record_id})" if clash.site_id == actor.site_id else ""
             raise Conflict(f"a patient with this site pseudonym already exists{shown}")
-    # One UPDATE both locks the site row and takes the next number, on SQLite and PostgreSQL alike.
-    seq = session.scalar(
+    # One UPDATE both locks the site row and reserves the numbers, on SQLite and PostgreSQL alike.
+    last = session.scalar(
         update(Site)
         .where(Site.id == actor.site_id)
-        .values(last_record_seq=Site.last_record_seq + 1)
+        .values(last_record_seq=Site.last_record_seq + len(pseudonyms))
         .returning(Site.last_record_seq)
     )
-    assert seq is not None and actor.site_code is not None
-    record = Record(
-        record_id=make_record_id(actor.site_code, seq),
-        site_id=actor.site_id,
-        site_pseudonym=site_pseudonym,
-        created_at=_now(),
-    )
-    session.add(record)
+    assert last is not None
+    now = _now()
+    first = last - len(pseudonyms) + 1
+    rows = [
+        {
+            "record_id": make_record_id(actor.site_code, first + i),
+            "site_id": actor.site_id,
+            "site_pseudonym": pseudonym,
+            "created_at": now,
+        }
+        for i, pseudonym in enumerate(pseudonyms)
+    ]
     try:
-        session.flush()
-    except IntegrityError:
+        ids = session.scalars(
+            insert(_RECORDS).returning(_RECORDS.c.id, sort_by_parameter_order=True), rows
+        ).all()
+    except IntegrityError:  # a concurrent request took the pseudonym after the check above
         raise Conflict("a patient with this site pseudonym already exists") from None
-    changes = [{"field": "site_pseudonym", "old": None, "new": site_pseudonym}] if site_pseudonym else []
-    audit.append(session, actor, "record_created", record_id=record.record_id, changes=changes)
-    return record
+    records = [Record(id=pk, **row) for pk, row in zip(ids, rows, strict=True)]
+    audit.append_many(
+        session,
+        actor,
+        (
+            audit.Entry(
+                "record_created",
+                record.record_id,
+                changes=[{"field": "site_pseudonym", "old": None, "new": record.site_pseudonym}]
+                if record.site_pseudonym
+                else [],
+            )
+            for record in records
+        ),
+    )
+    return records
 
 
 def read_form(
     session: Session, study: CompiledStudy, actor: Actor, record_id: str, form: str, instance: int | None
 ) -> FormState:
     cform = form_of(study, form)
-    record = get_record(session, actor, record_id)
+    patient = load_patient(session, study, get_record(session, actor, record_id))
     number = instance_number(cform, instance)
-    row = find_row(session, record, form, number)
-    if cform.repeating and (row is None or row.deleted_at is not None):
+    row = patient.row(form, number)
+    if cform.repeating and (row is None or not row.live):
         raise NotFound(f"patient '{record_id}' has no instance {number} of '{form}'")
-    return state_of(record, form, number, row)
+    return state_of(patient.record, form, number, row)
 
 
 def instance_number(cform: CForm, instance: int | None) -> int:
@@ -145,14 +182,6 @@ def instance_number(cform: CForm, instance: int | None) -> int:
     if instance is None:
         raise NotFound(f"'{cform.name}' is a repeating form: name the instance")
     return instance
-
-
-def find_row(session: Session, record: Record, form: str, number: int) -> FormData | None:
-    return session.scalar(
-        select(FormData).where(
-            FormData.record_pk == record.id, FormData.form == form, FormData.instance == number
-        )
-    )
 
 
 def check_etag(state: FormState, if_match: str | None) -> None:
@@ -201,35 +230,71 @@ def save_form(
     *,
     reason: str | None = None,
     if_match: str | None = None,
-    merge: bool = False,
     new_instance: bool = False,
-    create_missing: bool = False,
     patient: Patient | None = None,
-    deferred_warnings: list[tuple[str, int, Issue]] | None = None,
 ) -> SaveOutcome:
     """Validate raw values for one form instance and store what changed, with its audit event.
 
+    The instance is replaced by `raw`. Hard errors raise ValidationFailed and change nothing;
+    warnings save the data and open a data query each. A caller saving several forms of one
+    patient passes the `patient` it loaded, which each save keeps up to date.
+    """
+    require_writer(actor)
+    if patient is None:
+        patient = load_patient(session, study, get_record(session, actor, record_id))
+    outcome = plan_save(
+        study,
+        actor,
+        patient,
+        form,
+        instance,
+        raw,
+        reason=reason,
+        if_match=if_match,
+        new_instance=new_instance,
+    )
+    store.write(session, actor, outcome.writes)
+    if outcome.writes:
+        warned = [Warned(patient.record, form, outcome.state.instance, w) for w in outcome.warnings]
+        outcome.queries_opened = open_for_warnings(session, actor, warned)
+    return outcome
+
+
+def plan_save(
+    study: CompiledStudy,
+    actor: Actor,
+    patient: Patient,
+    form: str,
+    instance: int | None,
+    raw: dict[str, Any],
+    *,
+    reason: str | None = None,
+    if_match: str | None = None,
+    merge: bool = False,
+    new_instance: bool = False,
+    create_missing: bool = False,
+) -> SaveOutcome:
+    """Validate and diff one form instance against the patient in memory; store nothing.
+
+    The patient is updated in memory, so the next plan for the same patient sees this one.
     `merge` keeps stored values of fields not named in `raw` (bulk upload of partial columns);
     otherwise the instance is replaced. `create_missing` creates a repeating instance under the
-    number given (an upload names its instances). Hard errors raise ValidationFailed and change nothing.
-    With `deferred_warnings`, warnings are collected there for the caller to open queries in one go.
+    number given (an upload names its instances). Hard errors raise and leave the patient as it was.
     """
     require_writer(actor)
     cform = form_of(study, form)
+    record = patient.record
     if new_instance and not cform.repeating:
         raise Conflict(f"'{form}' is filled once per patient: use PUT to save it")
-    if patient is None:
-        patient = load_patient(session, study, get_record(session, actor, record_id))
-    record = patient.record
     number = patient.next_instance(form) if new_instance else instance_number(cform, instance)
     row = patient.row(form, number)
-    live = row is not None and row.deleted_at is None
+    live = row is not None and row.live
     if cform.repeating and not (new_instance or create_missing or live):
-        raise NotFound(f"patient '{record_id}' has no instance {number} of '{form}'")
+        raise NotFound(f"patient '{record.record_id}' has no instance {number} of '{form}'")
     before = state_of(record, form, number, row)
     check_etag(before, if_match)
     if before.locked:
-        raise Conflict(f"'{form}' of {record_id} is locked: it must be unlocked before it can change")
+        raise Conflict(f"'{form}' of {record.record_id} is locked: it must be unlocked before it can change")
 
     values = dict(raw)
     if merge and live:
@@ -241,88 +306,51 @@ def save_form(
     if not result.ok:
         errors = [issue_dict(i, actor.language) for i in result.errors]
         raise ValidationFailed(
-            f"{len(errors)} value(s) of '{form}' for {record_id} were rejected; nothing was saved",
+            f"{len(errors)} value(s) of '{form}' for {record.record_id} were rejected; nothing was saved",
             errors=errors,
         )
     after = to_stored({**result.values, **result.computed})
     changes = _diff(before.data, after)
     if before.status in ("complete", "verified") and changes and not (reason and reason.strip()):
         raise reason_required(
-            f"'{form}' of {record_id} is {before.status}: a reason for the change is required"
+            f"'{form}' of {record.record_id} is {before.status}: a reason for the change is required"
         )
     if not changes and live:
         return SaveOutcome(before, False, [], result.warnings)
 
     status = "complete" if before.status == "verified" else before.status if live else "incomplete"
-    row = _store(session, study, actor, record, form, number, row, after, status)
+    saved = StoredForm(
+        form,
+        number,
+        after,
+        status=status,
+        version=(row.version if row is not None else 0) + 1,
+        definition_version=study.version,
+        updated_at=_now(),
+    )
     if before.status != status and live:
         changes.append({"field": "_status", "old": before.status, "new": status})
-    audit.append(
-        session,
-        actor,
-        "form_saved" if live else "form_created",
-        record_id=record.record_id,
-        form=form,
-        instance=number,
-        changes=changes,
-        reason=reason,
-    )
-    _update_patient(patient, cform, number, row, result.values, result.computed)
-    _recalculate_readers(session, study, actor, patient, form)
-    if deferred_warnings is not None:
-        deferred_warnings.extend((form, number, w) for w in result.warnings)
-        opened = 0
-    else:
-        opened = open_for_warnings(session, actor, record, form, number, result.warnings)
-    return SaveOutcome(state_of(record, form, number, row), not live, changes, result.warnings, opened)
+    writes = [
+        FormChange(
+            record,
+            saved,
+            "form_saved" if live else "form_created",
+            changes,
+            reason,
+            created=row is None,
+            base_version=row.version if row is not None else 0,
+        )
+    ]
+    typed = {k: v for k, v in {**result.values, **result.computed}.items() if v is not None}
+    patient.keep(study, saved, typed)
+    writes += _recalculate_readers(study, patient, form)
+    state = state_of(record, form, number, saved)
+    return SaveOutcome(state, not live, changes, result.warnings, writes=writes)
 
 
-def _store(
-    session: Session,
-    study: CompiledStudy,
-    actor: Actor,
-    record: Record,
-    form: str,
-    number: int,
-    row: FormData | None,
-    data: dict[str, str],
-    status: str,
-) -> FormData:
-    now = _now()
-    if row is None:
-        row = FormData(record_pk=record.id, form=form, instance=number, version=0)
-        session.add(row)
-    row.data = data
-    row.status = status
-    row.version = (row.version or 0) + 1
-    row.definition_version = study.version
-    row.updated_at = now
-    row.updated_by = actor.user_id
-    row.deleted_at = None
-    row.deleted_reason = None
-    return row
-
-
-def _update_patient(
-    patient: Patient,
-    cform: CForm,
-    number: int,
-    row: FormData,
-    values: dict[str, Any],
-    computed: dict[str, Any],
-) -> None:
-    patient.rows[(cform.name, number)] = row
-    typed = {k: v for k, v in {**values, **computed}.items() if v is not None}
-    if cform.repeating:
-        patient.data.repeating.setdefault(cform.name, {})[number] = typed
-    else:
-        patient.data.once[cform.name] = typed
-
-
-def _recalculate_readers(
-    session: Session, study: CompiledStudy, actor: Actor, patient: Patient, changed: str
-) -> None:
+def _recalculate_readers(study: CompiledStudy, patient: Patient, changed: str) -> list[FormChange]:
     """Calculations elsewhere that read the changed form (e.g. a dose per kg of body weight)."""
+    writes: list[FormChange] = []
     for reader in forms_reading(study, changed):
         instances = (
             patient.data.repeating.get(reader.name, {})
@@ -341,20 +369,21 @@ def _recalculate_readers(
             changes = _diff(row.data, after)
             if not changes:
                 continue
-            row.data = after
-            row.version += 1
-            row.updated_at = _now()
-            audit.append(
-                session,
-                actor,
-                "form_recalculated",
-                record_id=patient.record.record_id,
-                form=reader.name,
-                instance=number,
-                changes=changes,
-                reason=f"recalculated after a change in '{changed}'",
+            saved = replace(row, data=after, version=row.version + 1, updated_at=_now())
+            writes.append(
+                FormChange(
+                    patient.record,
+                    saved,
+                    "form_recalculated",
+                    changes,
+                    f"recalculated after a change in '{changed}'",
+                    created=False,
+                    base_version=row.version,
+                )
             )
-            _update_patient(patient, reader, number, row, values, computed)
+            typed = {k: v for k, v in {**values, **computed}.items() if v is not None}
+            patient.keep(study, saved, typed)
+    return writes
 
 
 def delete_instance(
@@ -372,28 +401,19 @@ def delete_instance(
     if not (reason and reason.strip()):
         raise reason_required("a reason is required to delete data")
     cform = form_of(study, form)
-    record = get_record(session, actor, record_id)
+    patient = load_patient(session, study, get_record(session, actor, record_id))
     number = instance_number(cform, instance)
-    row = find_row(session, record, form, number)
-    if row is None or row.deleted_at is not None:
+    row = patient.row(form, number)
+    if row is None or not row.live:
         raise NotFound(f"patient '{record_id}' has no data in '{form}' instance {number}")
-    before = state_of(record, form, number, row)
+    before = state_of(patient.record, form, number, row)
     check_etag(before, if_match)
     if before.locked:
         raise Conflict(f"'{form}' of {record_id} is locked: it must be unlocked before it can be deleted")
-    row.deleted_at = _now()
-    row.deleted_reason = reason
-    row.version += 1
+    deleted = replace(row, version=row.version + 1, deleted_at=_now(), deleted_reason=reason)
     changes = [{"field": name, "old": text, "new": None} for name, text in sorted(row.data.items())]
-    audit.append(
-        session,
-        actor,
-        "form_deleted",
-        record_id=record.record_id,
-        form=form,
-        instance=number,
-        changes=changes,
-        reason=reason,
+    change = FormChange(
+        patient.record, deleted, "form_deleted", changes, reason, created=False, base_version=row.version
     )
-    session.flush()
-    return state_of(record, form, number, row)
+    store.write(session, actor, [change])
+    return state_of(patient.record, form, number, deleted)

@@ -7,15 +7,17 @@ study's record-level completion checks too.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.auth.actor import Actor, Role
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.forms.engine import validate, validate_completion
 from app.forms.model import CompiledStudy
+from app.records import changes as store
+from app.records.changes import FormChange
 from app.records.patient import Patient, load_patient
 from app.records.scope import get_record
 from app.records.service import FormState, check_etag, form_of, instance_number, issue_dict, state_of
@@ -45,9 +47,29 @@ def change_status(
 ) -> FormState:
     if action not in ACTIONS:
         raise NotFound(f"unknown action '{action}' (one of {', '.join(ACTIONS)})")
+    form_of(study, form)
+    patient = load_patient(session, study, get_record(session, actor, record_id))
+    change = plan_status(study, actor, patient, form, instance, action, reason, if_match)
+    store.write(session, actor, [change])
+    return state_of(patient.record, form, change.row.instance, change.row)
+
+
+def plan_status(
+    study: CompiledStudy,
+    actor: Actor,
+    patient: Patient,
+    form: str,
+    instance: int | None,
+    action: str,
+    reason: str | None = None,
+    if_match: str | None = None,
+) -> FormChange:
+    """Check a status change against the patient in memory and return it, unstored."""
+    if action not in ACTIONS:
+        raise NotFound(f"unknown action '{action}' (one of {', '.join(ACTIONS)})")
     roles, sources, target = ACTIONS[action]
     cform = form_of(study, form)
-    patient = load_patient(session, study, get_record(session, actor, record_id))
+    record_id = patient.record.record_id
     if actor.role not in roles:
         raise Forbidden(f"a {actor.role} cannot {action} a form")
     number = instance_number(cform, instance)
@@ -64,25 +86,23 @@ def change_status(
         raise Conflict(f"'{form}' of {record_id} is locked: unlock it first")
     if action == "complete":
         _check_completion(study, patient, form, number, state.data, actor.language)
-    old = "locked" if state.locked else state.status
     if target is not None:
-        row.status = target
+        changed = replace(row, status=target, version=row.version + 1)
     else:
-        row.locked_at = datetime.now(UTC) if action == "lock" else None
-    row.version += 1
-    new = "locked" if row.locked_at is not None else row.status
-    audit.append(
-        session,
-        actor,
+        locked_at = datetime.now(UTC) if action == "lock" else None
+        changed = replace(row, locked_at=locked_at, version=row.version + 1)
+    old = "locked" if state.locked else state.status
+    new = "locked" if changed.locked_at is not None else changed.status
+    patient.rows[(form, number)] = changed
+    return FormChange(
+        patient.record,
+        changed,
         f"form_{action}",
-        record_id=record_id,
-        form=form,
-        instance=number,
-        changes=[{"field": "_status", "old": old, "new": new}],
-        reason=reason,
+        [{"field": "_status", "old": old, "new": new}],
+        reason,
+        created=False,
+        base_version=row.version,
     )
-    session.flush()
-    return state_of(patient.record, form, number, row)
 
 
 def _check_completion(
@@ -108,7 +128,7 @@ def _check_completion(
 def _is_last_open_form(study: CompiledStudy, patient: Patient, form: str, number: int) -> bool:
     """Whether completing this instance completes the whole record (every form with data complete)."""
     for (other, instance), row in patient.rows.items():
-        if (other, instance) == (form, number) or row.deleted_at is not None:
+        if (other, instance) == (form, number) or not row.live:
             continue
         if row.status == "incomplete":
             return False

@@ -33,6 +33,8 @@ IDENTIFIER_VALUES = {
     "a US social security number": re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
     "a calendar date": re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[/-]\d{1,2}[/-]\d{4})\b"),
 }
+# One pass over a cell tells whether any pattern may match; the per-pattern loop then names which.
+_ANY_IDENTIFIER = re.compile("|".join(f"(?:{p.pattern})" for p in IDENTIFIER_VALUES.values()))
 
 
 @dataclass
@@ -48,6 +50,10 @@ class Layout:
     header: list[str]
     forms: dict[str, FormColumns]
     checked_for_identifiers: list[str]
+    checked: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.checked = frozenset(self.checked_for_identifiers)
 
 
 def _columns_of(cfield: CField) -> dict[str, str]:
@@ -118,9 +124,10 @@ def _date_column(study: CompiledStudy, column: str) -> bool:
 
 
 def check_identifier_values(layout_: Layout, row_number: int, cells: dict[str, str]) -> None:
-    for column in layout_.checked_for_identifiers:
-        value = cells.get(column, "")
-        if len(value) < 8:
+    checked = layout_.checked
+    # Most cells are short or empty: walk the row's cells, not the (hundreds of) checked columns.
+    for column, value in cells.items():
+        if len(value) < 8 or column not in checked or not _ANY_IDENTIFIER.search(value):
             continue
         for what, pattern in IDENTIFIER_VALUES.items():
             if pattern.search(value):

@@ -1,9 +1,11 @@
-"""Applying an upload: every row through records.service.save_form, all of it or none of it.
+"""Applying an upload: every row through the records service's write path, all of it or none of it.
 
 Rows are grouped per patient as they stream by (rows of one patient normally follow each other;
-a patient met again later is simply loaded again). The whole upload runs in a savepoint: any error,
-or a dry run, rolls it back, and the report lists every problem with its row, record, form,
-instance, field, value, code and message.
+a patient met again later is simply loaded again). Patients are taken a chunk at a time: their
+records are found or created in one go, each row is planned with `service.plan_save` against the
+patient in memory, and the chunk's changes are written by `changes.write` with one statement per
+table. The whole upload runs in a savepoint: any error, or a dry run, rolls it back, and the
+report lists every problem with its row, record, form, instance, field, value, code and message.
 """
 
 from __future__ import annotations
@@ -13,24 +15,27 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
-from app.core.errors import DomainError, ValidationFailed
-from app.forms.engine import Issue
+from app.core.errors import DomainError
 from app.forms.model import CForm, CompiledStudy
 from app.forms.schema import FieldType
-from app.models import AuditEvent, DataQuery, FormData, QueryMessage, Record
-from app.queries.service import open_for_many_warnings
+from app.models import Record
+from app.queries.service import Warned, open_for_warnings
 from app.records import service, workflow
+from app.records.changes import FormChange, write
 from app.records.ids import is_well_formed
-from app.records.patient import Patient, load_patient
+from app.records.patient import Patient, load_patients
 from app.records.scope import visible_records
 from app.uploads.columns import FormColumns, Layout, check_identifier_values
 from app.uploads.reader import Row
 
 REDCAP_COMPLETE = "2"
-FORGETTABLE = (Record, FormData, AuditEvent, DataQuery, QueryMessage)
+# Patients planned in memory before their rows are written in one go: large enough that a
+# statement's cost is spread over many rows, small enough that memory stays flat.
+CHUNK = 500
 
 
 @dataclass
@@ -96,67 +101,100 @@ def _raw_values(cform: CForm, columns: FormColumns, cells: dict[str, str]) -> di
 
 
 class _Upload:
+    """Plans a chunk of patients in memory, then writes the chunk with one statement per table."""
+
     def __init__(
         self, session: Session, study: CompiledStudy, actor: Actor, layout: Layout, report: UploadReport
     ) -> None:
         self.session, self.study, self.actor, self.layout, self.report = session, study, actor, layout, report
         self.once_forms = [f for f in study.forms.values() if not f.repeating and f.name in layout.forms]
+        self.writes: list[FormChange] = []
+        self.warned: list[Warned] = []
 
-    def record_for(self, key: str, rows: list[Row]) -> Record | None:
-        first = rows[0]
-        if key.startswith("record:"):
-            record_id = key.split(":", 1)[1]
-            record = None
-            if is_well_formed(record_id):
-                record = self.session.scalar(visible_records(self.actor).where(Record.record_id == record_id))
+    def apply_chunk(self, groups: list[tuple[str, list[Row]]]) -> None:
+        for _, rows in groups:
+            for row in rows:
+                self.check_row(row)
+        records = self.records_for(groups)
+        patients = {p.record.id: p for p in load_patients(self.session, self.study, records.values())}
+        for key, rows in groups:
+            record = records.get(key)
             if record is None:
-                for row in rows:
-                    self.report.error(
-                        row,
-                        "unknown_record",
-                        f"no patient '{record_id}' at your site "
-                        "(check the study ID, or leave record_id blank and give site_pseudonym)",
-                        record=record_id,
-                        field="record_id",
-                        value=record_id,
-                    )
-            return record
-        pseudonym = key.split(":", 1)[1]
-        if not pseudonym:
+                self.report.rejected += len(rows)
+                continue
+            self.apply_patient(patients[record.id], rows)
+        write(self.session, self.actor, self.writes)
+        open_for_warnings(self.session, self.actor, self.warned)
+        self.writes, self.warned = [], []
+
+    def records_for(self, groups: list[tuple[str, list[Row]]]) -> dict[str, Record]:
+        """The patient of each group: found by study ID or site pseudonym, or created at the site."""
+        keys: dict[str, list[Row]] = {}
+        for key, rows in groups:
+            keys.setdefault(key, []).extend(rows)
+        record_ids = [k.split(":", 1)[1] for k in keys if k.startswith("record:")]
+        pseudonyms = [k.split(":", 1)[1] for k in keys if k.startswith("pseudonym:") and k != "pseudonym:"]
+        found: dict[str, Record] = {}
+        well_formed = [r for r in record_ids if is_well_formed(r)]
+        if well_formed:
+            query = visible_records(self.actor).where(Record.record_id.in_(well_formed))
+            found |= {f"record:{r.record_id}": r for r in self.session.scalars(query)}
+        if pseudonyms:
+            query = visible_records(self.actor).where(Record.site_pseudonym.in_(pseudonyms))
+            found |= {f"pseudonym:{r.site_pseudonym}": r for r in self.session.scalars(query)}
+        new = [p for p in pseudonyms if f"pseudonym:{p}" not in found]
+        taken = set()
+        if new:
+            # Held by a patient of another site: refused without saying which patient.
+            taken = set(
+                self.session.scalars(select(Record.site_pseudonym).where(Record.site_pseudonym.in_(new)))
+            )
+        creating = [p for p in new if p not in taken]
+        if creating:
+            created = service.create_records(self.session, self.actor, creating)
+            found |= {f"pseudonym:{r.site_pseudonym}": r for r in created}
+            self.report.patients_created += len(created)
+        for key, rows in keys.items():
+            if key not in found:
+                self.no_record(key, rows, taken)
+        return found
+
+    def no_record(self, key: str, rows: list[Row], taken: set[str | None]) -> None:
+        kind, value = key.split(":", 1)
+        if kind == "record":
+            for row in rows:
+                self.report.error(
+                    row,
+                    "unknown_record",
+                    f"no patient '{value}' at your site "
+                    "(check the study ID, or leave record_id blank and give site_pseudonym)",
+                    record=value,
+                    field="record_id",
+                    value=value,
+                )
+        elif not value:
             for row in rows:
                 self.report.error(
                     row, "no_patient", "record_id and site_pseudonym are both blank", field="record_id"
                 )
-            return None
-        record = self.session.scalar(visible_records(self.actor).where(Record.site_pseudonym == pseudonym))
-        if record is not None:
-            return record
-        try:
-            record = service.create_record(self.session, self.actor, pseudonym)
-        except DomainError as exc:
-            self.report.error(first, exc.code, exc.detail, field="site_pseudonym", value=pseudonym)
-            return None
-        self.report.patients_created += 1
-        return record
+        elif value in taken:
+            self.report.error(
+                rows[0],
+                "conflict",
+                "a patient with this site pseudonym already exists at another site",
+                field="site_pseudonym",
+                value=value,
+            )
 
-    def apply_patient(self, key: str, rows: list[Row]) -> None:
-        for row in rows:
-            self.check_row(row)
-        record = self.record_for(key, rows)
-        if record is None:
-            self.report.rejected += len(rows)
-            return
+    def apply_patient(self, patient: Patient, rows: list[Row]) -> None:
         ordered = sorted(
             rows, key=lambda r: (bool(r.cells.get("redcap_repeat_instrument", "").strip()), r.number)
         )
-        patient = load_patient(self.session, self.study, record)
-        self.warnings: list[tuple[str, int, Issue]] = []
         for row in ordered:
             before = len(self.report.errors)
             self.apply_row(patient, row)
             if len(self.report.errors) > before:
                 self.report.rejected += 1
-        open_for_many_warnings(self.session, self.actor, record, self.warnings)
 
     def check_row(self, row: Row) -> None:
         self.report.rows += 1
@@ -219,41 +257,27 @@ class _Upload:
         raw = _raw_values(cform, columns, row.cells)
         number = instance or 1
         stored = patient.row(cform.name, number)
-        if not any(v not in ("", []) for v in raw.values()) and (
-            stored is None or stored.deleted_at is not None
-        ):
+        if not any(v not in ("", []) for v in raw.values()) and (stored is None or not stored.live):
             return
         self.report.values += sum(1 for v in raw.values() if v not in ("", []))
         where = {"record": record.record_id, "form": cform.name, "instance": instance}
         try:
-            outcome = service.save_form(
-                self.session,
+            outcome = service.plan_save(
                 self.study,
                 self.actor,
-                record.record_id,
+                patient,
                 cform.name,
                 instance,
                 raw,
                 merge=True,
                 create_missing=True,
-                patient=patient,
-                deferred_warnings=self.warnings,
                 reason="bulk upload",
             )
-        except ValidationFailed as exc:
-            for error in exc.errors or []:
-                self.report.error(
-                    row,
-                    error["code"],
-                    str(error.get("message") or exc.detail),
-                    **where,
-                    field=error.get("field"),
-                    value=error.get("value"),
-                )
-            return
         except DomainError as exc:
-            self.report.error(row, exc.code, exc.detail, **where)
+            self.report_error(row, exc, where)
             return
+        self.writes += outcome.writes
+        self.warned += [Warned(record, cform.name, number, w) for w in outcome.warnings]
         self.report.warnings += len(outcome.warnings)
         if outcome.created:
             self.report.created += 1
@@ -261,52 +285,32 @@ class _Upload:
             self.report.updated += 1
         else:
             self.report.unchanged += 1
-        self.complete_if_marked(record, row, cform, instance, columns, where)
+        if columns.status is not None and row.cells.get(columns.status, "").strip() == REDCAP_COMPLETE:
+            self.complete(patient, row, cform, number, columns.status, where)
 
-    def complete_if_marked(
-        self,
-        record: Record,
-        row: Row,
-        cform: CForm,
-        instance: int | None,
-        columns: FormColumns,
-        where: dict[str, Any],
+    def complete(
+        self, patient: Patient, row: Row, cform: CForm, number: int, column: str, where: dict[str, Any]
     ) -> None:
-        if columns.status is None or row.cells.get(columns.status, "").strip() != REDCAP_COMPLETE:
-            return
-        state = service.read_form(
-            self.session, self.study, self.actor, record.record_id, cform.name, instance
-        )
-        if state.status != "incomplete":
+        stored = patient.row(cform.name, number)
+        if stored is None or stored.status != "incomplete":
             return
         try:
-            workflow.change_status(
-                self.session,
-                self.study,
-                self.actor,
-                record.record_id,
-                cform.name,
-                instance,
-                "complete",
-                "bulk upload",
+            change = workflow.plan_status(
+                self.study, self.actor, patient, cform.name, number, "complete", "bulk upload"
             )
         except DomainError as exc:
-            for error in exc.errors or [{"code": exc.code, "message": exc.detail}]:
-                self.report.error(
-                    row,
-                    str(error.get("code")),
-                    str(error.get("message")),
-                    **where,
-                    field=error.get("field") or columns.status,
-                )
+            self.report_error(row, exc, {**where, "field": column})
+            return
+        self.writes.append(change)
 
-
-def _forget_patient_rows(session: Session) -> None:
-    """Keep memory flat over a long upload: a patient's rows are written; the session can let them go."""
-    session.flush()
-    for instance in list(session.identity_map.values()):
-        if isinstance(instance, FORGETTABLE):
-            session.expunge(instance)
+    def report_error(self, row: Row, exc: DomainError, where: dict[str, Any]) -> None:
+        for error in exc.errors or [{"code": exc.code, "message": exc.detail}]:
+            self.report.error(
+                row,
+                str(error.get("code")),
+                str(error.get("message") or exc.detail),
+                **{**where, "field": error.get("field") or where.get("field"), "value": error.get("value")},
+            )
 
 
 def apply_upload(
@@ -318,20 +322,29 @@ def apply_upload(
     *,
     dry_run: bool,
     progress: Callable[[int], None] | None = None,
+    chunk: int = CHUNK,
 ) -> UploadReport:
     """Validate and store every row; roll all of it back on any error or when `dry_run`."""
     report = UploadReport()
     upload = _Upload(session, study, actor, layout, report)
     savepoint = session.begin_nested()
     try:
+        groups: list[tuple[str, list[Row]]] = []
         for key, group in groupby(rows, key=_patient_key):
-            upload.apply_patient(key, list(group))
-            _forget_patient_rows(session)
+            groups.append((key, list(group)))
+            if len(groups) >= chunk:
+                upload.apply_chunk(groups)
+                groups = []
+                if progress is not None:
+                    progress(report.rows)
+        if groups:
+            upload.apply_chunk(groups)
             if progress is not None:
                 progress(report.rows)
     except BaseException:
         savepoint.rollback()
         raise
+    report.errors.sort(key=lambda error: int(error["row"] or 0))
     if dry_run or report.errors:
         savepoint.rollback()
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,10 +10,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.audit.service import append, verify
+from app.audit.chain import canonical_json
+from app.audit.service import Entry, append, append_many, verify
 from app.auth.actor import Actor
 from app.core import migrations
 from app.core.database import make_engine, make_session_factory
@@ -58,10 +62,19 @@ def test_an_intact_chain_verifies(fresh_engine: Engine) -> None:
 
 def test_events_in_one_transaction_chain_to_each_other(fresh_engine: Engine) -> None:
     with make_session_factory(fresh_engine).begin() as session:
-        first = append(session, ACTOR, "record_created", record_id="HCB-0001-X")
-        second = append(session, ACTOR, "form_created", record_id="HCB-0001-X")
+        append(session, ACTOR, "record_created", record_id="HCB-0001-X")
+        append(session, ACTOR, "form_created", record_id="HCB-0001-X")
+        append_many(session, ACTOR, [Entry("form_saved", "HCB-0001-X"), Entry("form_complete", "HCB-0001-X")])
+        first, second, third, fourth = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         assert second.prev_hash == first.hash
-    assert _verify(fresh_engine) == (2, None)
+        assert third.prev_hash == second.hash and fourth.prev_hash == third.hash
+        assert [e.action for e in (first, second, third, fourth)] == [
+            "record_created",
+            "form_created",
+            "form_saved",
+            "form_complete",
+        ]
+    assert _verify(fresh_engine) == (4, None)
 
 
 def test_a_rolled_back_transaction_leaves_no_event(fresh_engine: Engine) -> None:
@@ -144,3 +157,20 @@ def test_concurrent_writers_do_not_fork_the_chain(fresh_engine: Engine) -> None:
         thread.join()
     assert errors == []
     assert _verify(fresh_engine) == (40, None)
+
+
+_json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), st.text(), st.floats(allow_nan=False)
+)
+_json = st.recursive(
+    _json_leaf,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_json)
+def test_the_fast_canonical_json_is_byte_for_byte_the_standard_one(value: object) -> None:
+    # Hashes of events written before the fast path must still verify: the bytes may never change.
+    standard = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert canonical_json(value) == standard

@@ -1,0 +1,42 @@
+"""The write path below the API: a change planned on a stale copy of a form is refused, not stored."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.service import actor_for_user
+from app.core.errors import PreconditionFailed
+from app.models import AuditEvent, FormData, User
+from app.records import changes, service
+from app.records.patient import load_patient
+from app.records.scope import get_record
+from tests.apiclient import Api
+
+VALUES = {"age_at_infusion": "57", "sex": "2", "height_cm": "165.0", "weight_kg": "70.0", "ecog": "1"}
+
+
+def test_a_change_planned_on_an_old_version_is_refused_and_nothing_is_stored(api: Api) -> None:
+    record_id = api.new_record()
+    saved = api.call("PUT", f"/api/v1/records/{record_id}/forms/demographics", json={"values": VALUES})
+    assert saved.status_code == 200, saved.text
+    app = api.client.app
+    study = app.state.study  # type: ignore[attr-defined]
+    with app.state.session_factory() as session:  # type: ignore[attr-defined]
+        user = session.scalars(select(User).where(User.email == "entry_hcb@records.test")).one()
+        actor = actor_for_user(session, user, "test")
+        stale = load_patient(session, study, get_record(session, actor, record_id))
+        # Someone else saves the same form after `stale` was read...
+        service.save_form(session, study, actor, record_id, "demographics", None, {**VALUES, "ecog": "2"})
+        events = session.scalar(select(func.count()).select_from(AuditEvent))
+        # ...so a change planned on the old copy must not overwrite theirs.
+        outcome = service.plan_save(
+            study, actor, stale, "demographics", None, {**VALUES, "weight_kg": "71.0"}
+        )
+        with pytest.raises(PreconditionFailed):
+            changes.write(session, actor, outcome.writes)
+        row = session.scalars(select(FormData).where(FormData.form == "demographics")).all()
+        mine = [r for r in row if r.data.get("ecog") == "2"]
+        assert mine and mine[0].data["weight_kg"] == "70.0"
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+        session.rollback()
