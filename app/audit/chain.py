@@ -59,15 +59,18 @@ def _plain(value: Any) -> bool:
     return False
 
 
-def hash_content(content: Mapping[str, Any], *, plain_changes: bool = False) -> str:
+def hash_content(content: Mapping[str, Any], *, plain_changes: bool = False, at: str | None = None) -> str:
     """The hash of an event given as its columns (`at` a datetime); the bulk writer's entry point.
 
     The other columns are strings and integers by their types; `plain_changes` says the changes are
-    too (a form's field diff holds canonical texts only), which spares walking them.
+    too (a form's field diff holds canonical texts only), which spares walking them. A batch of
+    events shares one time: `at` passes it already written out.
     """
     canonical = {name: content[name] for name in HASHED}
-    at: datetime = canonical["at"]
-    canonical["at"] = at.isoformat(timespec="microseconds")
+    if at is None:
+        moment: datetime = canonical["at"]
+        at = moment.isoformat(timespec="microseconds")
+    canonical["at"] = at
     plain = plain_changes or _plain(canonical["changes"])
     return hashlib.sha256(canonical_json(canonical, plain=plain)).hexdigest()
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS, hash_content, hash_of
 from app.auth.actor import Actor
+from app.core.database import insert_rows
 from app.models import AuditEvent
 
-# Core, not ORM, inserts: the ORM's bulk path costs more per row than the row itself.
 AUDIT_TABLE = cast(Table, AuditEvent.__table__)
 # An arbitrary, fixed key for pg_advisory_xact_lock: "the audit chain's tail".
 _CHAIN_LOCK_KEY = 0x45444341  # "EDCA"
@@ -58,6 +58,7 @@ def append_many(session: Session, actor: Actor, entries: Iterable[Entry]) -> int
     """
     prev = _tail(session)
     at = datetime.now(UTC)
+    at_text = at.isoformat(timespec="microseconds")
     stamp = {
         "at": at,
         "actor_id": actor.user_id,
@@ -78,10 +79,10 @@ def append_many(session: Session, actor: Actor, entries: Iterable[Entry]) -> int
             "reason": entry.reason,
             "prev_hash": prev,
         }
-        prev = row["hash"] = hash_content(row, plain_changes=entry.plain_changes)
+        prev = row["hash"] = hash_content(row, plain_changes=entry.plain_changes, at=at_text)
         rows.append(row)
     if rows:
-        session.execute(insert(AUDIT_TABLE), rows)
+        insert_rows(session, AUDIT_TABLE, rows)
         session.info["audit_tail"] = (session.get_transaction(), prev)
     return len(rows)
 

@@ -11,16 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.auth.actor import Actor
+from app.core.database import insert_rows
 from app.core.errors import PreconditionFailed
 from app.models import FormData, Record
 from app.records.patient import StoredForm
 
-# Core statements: the ORM's bulk path costs more per row than the row itself.
 _TABLE = cast(Table, FormData.__table__)
 _VALUES = (
     "data",
@@ -78,7 +78,7 @@ def write(session: Session, actor: Actor, changes: Sequence[FormChange]) -> None
             keys = {"k_pk": pk, "k_form": form, "k_instance": instance, "k_version": first.base_version}
             updates.append(keys | values)
     if inserts:
-        session.execute(insert(_TABLE), inserts)
+        insert_rows(session, _TABLE, inserts)
     if updates:
         _update(session, updates)
     audit.append_many(session, actor, (change.entry() for change in changes))

@@ -35,8 +35,9 @@ def test_a_change_planned_on_an_old_version_is_refused_and_nothing_is_stored(api
         )
         with pytest.raises(PreconditionFailed):
             changes.write(session, actor, outcome.writes)
-        row = session.scalars(select(FormData).where(FormData.form == "demographics")).all()
-        mine = [r for r in row if r.data.get("ecog") == "2"]
-        assert mine and mine[0].data["weight_kg"] == "70.0"
+        stored = session.scalars(
+            select(FormData).where(FormData.record_pk == stale.record.id, FormData.form == "demographics")
+        ).one()
+        assert stored.data["ecog"] == "2" and stored.data["weight_kg"] == "70.0"
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
         session.rollback()
