@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -56,6 +57,24 @@ class PayloadTooLarge(DomainError):
     code = "payload-too-large"
 
 
+class Busy(DomainError):
+    """Another writer held the database past the busy timeout (SQLite writes one at a time)."""
+
+    status_code = HTTPStatus.SERVICE_UNAVAILABLE
+    code = "busy"
+    headers = {"Retry-After": "5"}
+
+
+def busy_error(exc: BaseException) -> Busy | None:
+    """SQLite's "database is locked" as a 503 to retry; None for any other error."""
+    if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+        return Busy(
+            "the database is busy with another change (a bulk upload or an export, for example); "
+            "nothing was saved: try again in a few seconds"
+        )
+    return None
+
+
 class ValidationFailed(DomainError):
     status_code = HTTPStatus.UNPROCESSABLE_ENTITY
     code = "validation-failed"
@@ -99,6 +118,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _handle_domain_error)
     app.add_exception_handler(RequestValidationError, _handle_request_validation)
     app.add_exception_handler(HTTPException, _handle_http_exception)
+    app.add_exception_handler(OperationalError, _handle_database_error)
     app.add_exception_handler(Exception, _handle_unexpected)
 
 
@@ -123,6 +143,13 @@ async def _handle_request_validation(_request: Request, exc: Exception) -> JSONR
 async def _handle_http_exception(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+async def _handle_database_error(request: Request, exc: Exception) -> JSONResponse:
+    busy = busy_error(exc)
+    if busy is not None:
+        return domain_error_response(busy)
+    return await _handle_unexpected(request, exc)
 
 
 async def _handle_unexpected(_request: Request, _exc: Exception) -> JSONResponse:

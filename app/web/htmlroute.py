@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from app.core.errors import DomainError, NotFound
+from app.core.errors import DomainError, NotFound, busy_error
 from app.models import User
 from app.web.auth import CsrfRefused, LoginRequired, page_language, web_session
 from app.web.render import page, redirect
@@ -48,7 +48,10 @@ class HtmlRoute(APIRoute):
                 return error_page(request, NotFound("no such page"))
             except HTTPException:
                 raise  # the framework's own (a malformed body): its handler answers
-            except Exception:
+            except Exception as exc:
+                busy = busy_error(exc)
+                if busy is not None:
+                    return error_page(request, busy)
                 logger.exception("unexpected error on %s %s", request.method, request.url.path)
                 return error_page(request, Unexpected("an unexpected error occurred"))
 
@@ -68,6 +71,8 @@ def _user_language(request: Request) -> str | None:
     if user_id is None or getattr(request.state, "lang", None):
         return None
     with request.app.state.session_factory() as session:
+        # A read that must not wait for a writer: the error may be that one is holding the database.
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
         user = session.get(User, user_id)
         return user.language if user is not None else None
 
@@ -91,4 +96,4 @@ def error_page(request: Request, exc: DomainError) -> Response:
     )
 
 
-_TITLED = frozenset({400, 401, 403, 404, 409, 412, 422, 500})
+_TITLED = frozenset({400, 401, 403, 404, 409, 412, 422, 500, 503})

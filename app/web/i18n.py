@@ -322,6 +322,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "error_title_412": {"en": "Changed in the meantime", "es": "Modificado mientras tanto"},
     "error_title_422": {"en": "Not accepted", "es": "No aceptado"},
     "error_title_500": {"en": "Something went wrong", "es": "Algo ha fallado"},
+    "error_title_503": {"en": "Busy: please try again", "es": "Ocupado: inténtelo de nuevo"},
     "error_text_403": {
         "en": "Your role does not allow this.",
         "es": "Su perfil no permite hacer esto.",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from lxml import html
+from sqlalchemy import text
 
 from app.auth.actor import Actor
+from app.core.database import make_engine
 from app.records.service import read_form
 from tests.web.conftest import Web, csrf_of, post
 
@@ -245,3 +248,25 @@ def test_another_sites_patient_does_not_exist(web: Web) -> None:
         assert response.status_code == 404, (method, url)
         assert "No encontrado" in response.text
     assert stored(web, record_id, "demographics")["age_at_infusion"] == "57"
+
+
+def test_a_save_blocked_by_another_writer_says_busy_and_saves_nothing(web: Web) -> None:
+    engine = web.app.state.session_factory.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's single write lock; PostgreSQL writers wait for row locks instead")
+    client = web.login("entry_fhcc")
+    record_id = web.new_patient(client)
+    token = csrf_of(client.get(form_url(record_id, "demographics")).text)
+    before = web.audit_count()
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with other.connect() as holder:
+            holder.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock, kept until rollback
+            response = client.post(form_url(record_id, "demographics"), data={"_csrf": token, **DEMOGRAPHICS})
+            holder.rollback()
+    finally:
+        other.dispose()
+    assert response.status_code == 503
+    assert "Busy: please try again" in response.text and "nothing was saved" in response.text
+    assert web.audit_count() == before
+    assert stored(web, record_id, "demographics") == {}
