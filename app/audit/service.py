@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS, hash_content, hash_of
 from app.auth.actor import Actor
-from app.core.database import insert_rows
+from app.core.database import SQLITE_BUSY_TIMEOUT_MS, insert_rows
 from app.models import AuditEvent
 
 AUDIT_TABLE = cast(Table, AuditEvent.__table__)
+# A session flag for long background work (an upload) that should wait for the chain, however long.
+WAIT_FOR_CHAIN = "audit_wait_for_chain"
 # An arbitrary, fixed key for pg_advisory_xact_lock: "the audit chain's tail".
-_CHAIN_LOCK_KEY = 0x45444341  # "EDCA"
+CHAIN_LOCK_KEY = 0x45444341  # "EDCA"
 
 
 def _tail(session: Session) -> str:
@@ -31,7 +33,11 @@ def _tail(session: Session) -> str:
     if cached is not None and cached[0] is transaction:
         return str(cached[1])
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+        if not session.info.get(WAIT_FOR_CHAIN):
+            # As long as SQLite's busy timeout, then the request is refused as busy (core.errors),
+            # rather than hanging while a bulk upload holds the chain.
+            session.execute(text(f"SET LOCAL lock_timeout = {SQLITE_BUSY_TIMEOUT_MS}"))
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return last or GENESIS
 

@@ -66,8 +66,11 @@ class Busy(DomainError):
 
 
 def busy_error(exc: BaseException) -> Busy | None:
-    """SQLite's "database is locked" as a 503 to retry; None for any other error."""
-    if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+    """SQLite's "database is locked", or PostgreSQL's lock timeout (SQLSTATE 55P03), as a 503 to
+    retry; None for any other error."""
+    if not isinstance(exc, OperationalError):
+        return None
+    if "database is locked" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "55P03":
         return Busy(
             "the database is busy with another change (a bulk upload or an export, for example); "
             "nothing was saved: try again in a few seconds"

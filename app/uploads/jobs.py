@@ -81,6 +81,7 @@ def process(
     session: Session, study: CompiledStudy, actor: Actor, upload: Upload, path: Path, on_progress: Any = None
 ) -> UploadReport:
     """Run one registered upload in the caller's transaction and record its outcome and audit event."""
+    session.info[audit.WAIT_FOR_CHAIN] = True
     upload.status, upload.started_at = "running", upload.started_at or _now()
     batch_actor = actor.via(f"upload:{upload.batch_id}")
     report = UploadReport()

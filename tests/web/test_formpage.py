@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from lxml import html
 from sqlalchemy import text
 
+from app.audit.service import CHAIN_LOCK_KEY
 from app.auth.actor import Actor
 from app.core.database import make_engine
 from app.records.service import read_form
@@ -252,8 +252,6 @@ def test_another_sites_patient_does_not_exist(web: Web) -> None:
 
 def test_a_save_blocked_by_another_writer_says_busy_and_saves_nothing(web: Web) -> None:
     engine = web.app.state.session_factory.kw["bind"]
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's single write lock; PostgreSQL writers wait for row locks instead")
     client = web.login("entry_fhcc")
     record_id = web.new_patient(client)
     token = csrf_of(client.get(form_url(record_id, "demographics")).text)
@@ -261,7 +259,12 @@ def test_a_save_blocked_by_another_writer_says_busy_and_saves_nothing(web: Web) 
     other = make_engine(engine.url.render_as_string(hide_password=False))
     try:
         with other.connect() as holder:
-            holder.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock, kept until rollback
+            # What a long bulk upload holds until it commits: SQLite's write lock (the engine begins
+            # with BEGIN IMMEDIATE), or on PostgreSQL the audit chain's advisory lock.
+            if engine.dialect.name == "postgresql":
+                holder.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+            else:
+                holder.execute(text("SELECT 1"))
             response = client.post(form_url(record_id, "demographics"), data={"_csrf": token, **DEMOGRAPHICS})
             holder.rollback()
     finally:
