@@ -27,6 +27,9 @@ WAIT_FOR_CHAIN = "audit_wait_for_chain"
 CHAIN_LOCK_KEY = 0x45444341  # "EDCA"
 
 
+_LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+
+
 def _tail(session: Session) -> str:
     transaction = session.get_transaction()
     cached = session.info.get("audit_tail")
@@ -38,7 +41,7 @@ def _tail(session: Session) -> str:
             # rather than hanging while a bulk upload holds the chain.
             session.execute(text(f"SET LOCAL lock_timeout = {SQLITE_BUSY_TIMEOUT_MS}"))
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-    last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    last = session.scalar(_LAST_HASH)
     return last or GENESIS
 
 

@@ -45,7 +45,9 @@ def _current_actor(
 
 
 # Uses the request's SessionDep, so the token check (and its last_used_at) is part of the
-# request's one transaction.
+# request's one transaction. A `def` dependency of its own (one thread-pool hop), not part of the
+# endpoint's `run_and_commit`: FastAPI resolves it before it validates the body, so a caller without
+# a valid token gets a 401 and learns nothing about the request's shape.
 CurrentActor = Annotated[Actor, Depends(_current_actor)]
 
 

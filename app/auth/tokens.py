@@ -10,15 +10,16 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.audit import service as audit
 from app.auth.actor import Actor
-from app.auth.service import actor_for_user, audit_change, show_time, user_by_email
+from app.auth.service import audit_change, show_time, user_by_email
 from app.core.errors import Conflict, DomainError, NotFound, Unauthorized
-from app.models import ApiToken, User
+from app.models import ApiToken, Site, User
 
 SECRET_START = "edc_"
 PREFIX_LENGTH = len(SECRET_START) + 8
@@ -28,6 +29,28 @@ MAX_EXPIRES_DAYS = 3650
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 _SECRET = re.compile(r"edc_[A-Za-z0-9_-]{43}")
+
+# Every API request runs this query, so it is built once (composing a SELECT costs more than SQLite
+# takes to answer it) and reads plain columns: no ORM objects to build for a token check.
+_TOKEN_CHECK = (
+    select(
+        ApiToken.id.label("token_id"),
+        ApiToken.prefix,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        ApiToken.last_used_at,
+        User.id.label("user_id"),
+        User.email,
+        User.role,
+        User.site_id,
+        User.active,
+        User.language,
+        Site.code.label("site_code"),
+    )
+    .join(ApiToken.user)
+    .outerjoin(User.site)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 def create_token(
@@ -98,29 +121,47 @@ def list_tokens(session: Session, email: str | None = None) -> list[ApiToken]:
 
 
 def actor_for_token(session: Session, secret: str | None, source: str = "api") -> Actor:
-    """The user a bearer secret acts as, or Unauthorized saying what is wrong with it."""
+    """The user a bearer secret acts as, or Unauthorized saying what is wrong with it.
+
+    Read in the caller's transaction every time, never cached: a revoked or expired token, or a
+    deactivated user, is refused from the next request on.
+    """
     if not secret:
         raise Unauthorized("no API token: send the header 'Authorization: Bearer <token>'")
     if not _SECRET.fullmatch(secret):
         raise Unauthorized("malformed API token: expected 'edc_' and 43 more characters")
-    query = (
-        select(ApiToken)
-        .where(ApiToken.token_hash == _digest(secret))
-        .options(joinedload(ApiToken.user).joinedload(User.site))
-    )
-    token = session.scalar(query)
-    if token is None:
+    row = session.execute(_TOKEN_CHECK, {"token_hash": _digest(secret)}).one_or_none()
+    if row is None:
         raise Unauthorized("unknown API token")
     now = datetime.now(UTC)
-    if token.revoked_at is not None:
-        raise Unauthorized(f"API token {token.prefix} was revoked on {show_time(token.revoked_at)}")
-    if token.expires_at is not None and token.expires_at <= now:
-        raise Unauthorized(f"API token {token.prefix} expired on {show_time(token.expires_at)}")
-    if not token.user.active:
-        raise Unauthorized(f"API token {token.prefix} belongs to {token.user.email}, who is deactivated")
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        token.last_used_at = now
-    return actor_for_user(session, token.user, source)
+    _refuse_unusable(row, now)
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+        _touch(session, row.token_id, now)
+    return Actor(
+        user_id=row.user_id,
+        email=row.email,
+        role=row.role,
+        site_id=row.site_id,
+        site_code=row.site_code,
+        source=source,
+        language=row.language,
+    )
+
+
+def _refuse_unusable(row: Row[*tuple[Any, ...]], now: datetime) -> None:
+    if row.revoked_at is not None:
+        raise Unauthorized(f"API token {row.prefix} was revoked on {show_time(row.revoked_at)}")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthorized(f"API token {row.prefix} expired on {show_time(row.expires_at)}")
+    if not row.active:
+        raise Unauthorized(f"API token {row.prefix} belongs to {row.email}, who is deactivated")
+
+
+def _touch(session: Session, token_id: int, now: datetime) -> None:
+    # At most once a minute per token, so through the ORM object: one the caller holds sees the change.
+    token = session.get(ApiToken, token_id)
+    assert token is not None, "the token was read in this transaction"
+    token.last_used_at = now
 
 
 def _find(session: Session, token_id_or_prefix: str) -> ApiToken:

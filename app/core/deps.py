@@ -1,7 +1,7 @@
 """Request-scoped dependencies: one database session (one transaction) per request, the study."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -9,12 +9,14 @@ from starlette.concurrency import run_in_threadpool
 
 from app.forms.model import CompiledStudy
 
+T = TypeVar("T")
+
 
 async def _session(request: Request) -> AsyncIterator[Session]:
     # scope="function" (below) runs the code after `yield` before the response is sent, so the
     # client never sees a success for a transaction that then fails to commit.
     # Creating a session does no I/O, so it happens on the event loop; the commit, which does,
-    # runs in the thread pool. That is one thread hop per request instead of two.
+    # runs in the thread pool, unless `run_and_commit` already committed in its one thread call.
     session: Session = request.app.state.session_factory()
     try:
         yield session
@@ -27,7 +29,24 @@ async def _session(request: Request) -> AsyncIterator[Session]:
         session.close()  # after commit or rollback the connection is back in the pool: no I/O left
 
 
-def _study(request: Request) -> CompiledStudy:
+async def run_and_commit(session: Session, work: Callable[[], T]) -> T:
+    """Run an endpoint's database work and the request's commit in one thread-pool call.
+
+    Each `def` endpoint, `def` dependency and the commit in `_session` costs a hop to the thread
+    pool and back; an `async def` endpoint that hands its whole unit of work to this pays one for
+    all of it. A failure is rolled back by `SessionDep` as usual.
+    """
+
+    def work_then_commit() -> T:
+        result = work()
+        session.commit()
+        return result
+
+    return await run_in_threadpool(work_then_commit)
+
+
+async def _study(request: Request) -> CompiledStudy:
+    # async: reading app.state is no I/O, and a `def` dependency would cost a thread-pool hop.
     study: CompiledStudy = request.app.state.study
     return study
 

@@ -7,10 +7,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
+from app.auth.actor import Actor
 from app.auth.dependencies import CurrentActor
-from app.core.deps import SessionDep, StudyDep
+from app.core.deps import SessionDep, StudyDep, run_and_commit
 from app.core.errors import NotFound
+from app.forms.model import CompiledStudy
 from app.queries import service
 from app.records.scope import get_record
 from app.records.service import form_of
@@ -71,8 +74,12 @@ def _out(view: service.QueryView) -> QueryOut:
     )
 
 
+# As in the records API: `async def` endpoints whose whole unit of work, commit included, runs in
+# one thread-pool call (`run_and_commit`), never on the event loop.
+
+
 @router.get("/queries", response_model=list[QueryOut], summary="List queries you may see")
-def list_queries(
+async def list_queries(
     session: SessionDep,
     actor: CurrentActor,
     site: str | None = None,
@@ -83,15 +90,18 @@ def list_queries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[QueryOut]:
-    views = service.list_queries(
-        session, actor, site=site, status=status_, record_id=record_id, limit=limit, offset=offset
-    )
-    return [_out(v) for v in views]
+    def work() -> list[QueryOut]:
+        views = service.list_queries(
+            session, actor, site=site, status=status_, record_id=record_id, limit=limit, offset=offset
+        )
+        return [_out(v) for v in views]
+
+    return await run_and_commit(session, work)
 
 
 @router.get("/queries/{query_id}", response_model=QueryOut, summary="One query with its messages")
-def get_query(query_id: int, session: SessionDep, actor: CurrentActor) -> QueryOut:
-    return _out(service.get_query(session, actor, query_id))
+async def get_query(query_id: int, session: SessionDep, actor: CurrentActor) -> QueryOut:
+    return await run_and_commit(session, lambda: _out(service.get_query(session, actor, query_id)))
 
 
 @router.post(
@@ -100,9 +110,13 @@ def get_query(query_id: int, session: SessionDep, actor: CurrentActor) -> QueryO
     status_code=status.HTTP_201_CREATED,
     summary="Open a query on a field (monitors)",
 )
-def open_query(
+async def open_query(
     record_id: str, body: QueryOpen, session: SessionDep, study: StudyDep, actor: CurrentActor
 ) -> QueryOut:
+    return await run_and_commit(session, lambda: _open(session, study, actor, record_id, body))
+
+
+def _open(session: Session, study: CompiledStudy, actor: Actor, record_id: str, body: QueryOpen) -> QueryOut:
     record = get_record(session, actor, record_id)
     service.check_can_open(actor)
     cform = form_of(study, body.form)
@@ -117,11 +131,13 @@ def open_query(
     response_model=QueryOut,
     summary="Answer (site data manager), close, cancel or reopen (monitor) a query",
 )
-def act_on_query(
+async def act_on_query(
     query_id: int,
     action: Literal["answer", "close", "cancel", "reopen"],
     body: QueryReply,
     session: SessionDep,
     actor: CurrentActor,
 ) -> QueryOut:
-    return _out(service.transition(session, actor, query_id, action, body.text))
+    return await run_and_commit(
+        session, lambda: _out(service.transition(session, actor, query_id, action, body.text))
+    )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.auth.dependencies import CurrentActor
-from app.core.deps import SessionDep, StudyDep
+from app.core.deps import SessionDep, StudyDep, run_and_commit
 from app.forms.engine import Issue
 from app.forms.model import CompiledStudy
 from app.forms.stored import from_stored
@@ -80,16 +81,20 @@ def _issue_out(issue: Issue, language: str) -> IssueOut:
 
 
 def _respond(
-    response: Response,
     study: CompiledStudy,
     state: FormState,
     actor: Actor,
     outcome: SaveOutcome | None = None,
     status_code: int = 200,
 ) -> Response:
-    # A ready response: FastAPI then skips validating it again against FormOut (in a thread of its own).
+    # A ready response: FastAPI then skips validating it again against FormOut.
     out = _form_out(study, state, outcome, actor.language)
     return JSONResponse(out.model_dump(mode="json"), status_code=status_code, headers={"ETag": state.etag})
+
+
+# Every endpoint is `async def` and hands its whole unit of work (queries, service call, the
+# response, the commit) to one thread-pool call, `run_and_commit`: no database I/O on the event loop,
+# and one hop to the thread pool instead of one per `def` endpoint, response validation and commit.
 
 
 @router.post(
@@ -98,21 +103,29 @@ def _respond(
     response_model=RecordCreated,
     summary="Create a patient at your site",
 )
-def create_record(
+async def create_record(
     session: SessionDep, actor: CurrentActor, body: RecordCreate | None = None
 ) -> RecordCreated:
-    record = service.create_record(session, actor, body.site_pseudonym if body else None)
-    return RecordCreated(record_id=record.record_id)
+    pseudonym = body.site_pseudonym if body else None
+    return await run_and_commit(session, lambda: _create(session, actor, pseudonym))
+
+
+def _create(session: Session, actor: Actor, site_pseudonym: str | None) -> RecordCreated:
+    return RecordCreated(record_id=service.create_record(session, actor, site_pseudonym).record_id)
 
 
 @router.get("", response_model=RecordList, summary="List the patients you may see")
-def list_records(
+async def list_records(
     session: SessionDep,
     actor: CurrentActor,
     site: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> RecordList:
+    return await run_and_commit(session, lambda: _list(session, actor, site, limit, offset))
+
+
+def _list(session: Session, actor: Actor, site: str | None, limit: int, offset: int) -> RecordList:
     query = visible_records(actor)
     if site:
         query = query.where(Record.site_id.in_(select(Site.id).where(Site.code == site)))
@@ -144,7 +157,11 @@ def list_records(
 
 
 @router.get("/{record_id}", response_model=RecordOut, summary="One patient with the status of each form")
-def get_record_summary(record_id: str, session: SessionDep, actor: CurrentActor) -> RecordOut:
+async def get_record_summary(record_id: str, session: SessionDep, actor: CurrentActor) -> RecordOut:
+    return await run_and_commit(session, lambda: _summary(session, actor, record_id))
+
+
+def _summary(session: Session, actor: Actor, record_id: str) -> RecordOut:
     record = get_record(session, actor, record_id)
     site = session.get(Site, record.site_id)
     assert site is not None
@@ -167,36 +184,39 @@ def get_record_summary(record_id: str, session: SessionDep, actor: CurrentActor)
 
 
 @router.get("/{record_id}/audit", response_model=list[AuditEventOut], summary="The patient's history")
-def record_audit(record_id: str, session: SessionDep, actor: CurrentActor) -> list[Any]:
+async def record_audit(record_id: str, session: SessionDep, actor: CurrentActor) -> list[AuditEventOut]:
+    return await run_and_commit(session, lambda: _audit(session, actor, record_id))
+
+
+def _audit(session: Session, actor: Actor, record_id: str) -> list[AuditEventOut]:
     record = get_record(session, actor, record_id)
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.record_id == record.record_id).order_by(AuditEvent.id)
     )
-    return list(events)
+    # Read into the response model here, in the thread, while the rows are at hand.
+    return [AuditEventOut.model_validate(event, from_attributes=True) for event in events]
 
 
 @router.get("/{record_id}/forms/{form}", response_model=FormOut, summary="Read a once-form")
-def read_once(
-    record_id: str, form: str, response: Response, session: SessionDep, study: StudyDep, actor: CurrentActor
+async def read_once(
+    record_id: str, form: str, session: SessionDep, study: StudyDep, actor: CurrentActor
 ) -> Response:
-    return _respond(response, study, service.read_form(session, study, actor, record_id, form, None), actor)
+    return await run_and_commit(session, lambda: _read(session, study, actor, record_id, form, None))
 
 
 @router.put("/{record_id}/forms/{form}", response_model=FormOut, summary="Save (replace) a once-form")
-def save_once(
+async def save_once(
     record_id: str,
     form: str,
     body: FormWrite,
-    response: Response,
     session: SessionDep,
     study: StudyDep,
     actor: CurrentActor,
     if_match: IfMatch = None,
 ) -> Response:
-    outcome = service.save_form(
-        session, study, actor, record_id, form, None, body.values, reason=body.reason, if_match=if_match
+    return await run_and_commit(
+        session, lambda: _save(session, study, actor, record_id, form, None, body, if_match=if_match)
     )
-    return _respond(response, study, outcome.state, actor, outcome)
 
 
 @router.post(
@@ -205,100 +225,81 @@ def save_once(
     status_code=status.HTTP_201_CREATED,
     summary="Add an instance of a repeating form",
 )
-def add_instance(
-    record_id: str,
-    form: str,
-    body: FormWrite,
-    response: Response,
-    session: SessionDep,
-    study: StudyDep,
-    actor: CurrentActor,
+async def add_instance(
+    record_id: str, form: str, body: FormWrite, session: SessionDep, study: StudyDep, actor: CurrentActor
 ) -> Response:
-    outcome = service.save_form(
-        session, study, actor, record_id, form, None, body.values, reason=body.reason, new_instance=True
+    return await run_and_commit(
+        session, lambda: _save(session, study, actor, record_id, form, None, body, new_instance=True)
     )
-    return _respond(response, study, outcome.state, actor, outcome, status.HTTP_201_CREATED)
 
 
 @router.delete("/{record_id}/forms/{form}", response_model=FormOut, summary="Delete a once-form's data")
-def delete_once(
+async def delete_once(
     record_id: str,
     form: str,
-    response: Response,
     session: SessionDep,
     study: StudyDep,
     actor: CurrentActor,
     reason: Reason = None,
     if_match: IfMatch = None,
 ) -> Response:
-    state = service.delete_instance(session, study, actor, record_id, form, None, reason, if_match)
-    return _respond(response, study, state, actor)
+    return await run_and_commit(
+        session, lambda: _delete(session, study, actor, record_id, form, None, reason, if_match)
+    )
 
 
 @router.post("/{record_id}/forms/{form}/status", response_model=FormOut, summary="Complete, verify, lock...")
-def status_once(
+async def status_once(
     record_id: str,
     form: str,
     body: StatusChange,
-    response: Response,
     session: SessionDep,
     study: StudyDep,
     actor: CurrentActor,
     if_match: IfMatch = None,
 ) -> Response:
-    state = workflow.change_status(
-        session, study, actor, record_id, form, None, body.action, body.reason, if_match
+    return await run_and_commit(
+        session, lambda: _change_status(session, study, actor, record_id, form, None, body, if_match)
     )
-    return _respond(response, study, state, actor)
 
 
 @router.get("/{record_id}/forms/{form}/{instance}", response_model=FormOut, summary="Read one instance")
-def read_instance(
-    record_id: str,
-    form: str,
-    instance: int,
-    response: Response,
-    session: SessionDep,
-    study: StudyDep,
-    actor: CurrentActor,
+async def read_instance(
+    record_id: str, form: str, instance: int, session: SessionDep, study: StudyDep, actor: CurrentActor
 ) -> Response:
-    return _respond(
-        response, study, service.read_form(session, study, actor, record_id, form, instance), actor
-    )
+    return await run_and_commit(session, lambda: _read(session, study, actor, record_id, form, instance))
 
 
 @router.put("/{record_id}/forms/{form}/{instance}", response_model=FormOut, summary="Replace one instance")
-def save_instance(
+async def save_instance(
     record_id: str,
     form: str,
     instance: int,
     body: FormWrite,
-    response: Response,
     session: SessionDep,
     study: StudyDep,
     actor: CurrentActor,
     if_match: IfMatch = None,
 ) -> Response:
-    outcome = service.save_form(
-        session, study, actor, record_id, form, instance, body.values, reason=body.reason, if_match=if_match
+    return await run_and_commit(
+        session, lambda: _save(session, study, actor, record_id, form, instance, body, if_match=if_match)
     )
-    return _respond(response, study, outcome.state, actor, outcome)
 
 
 @router.delete("/{record_id}/forms/{form}/{instance}", response_model=FormOut, summary="Delete one instance")
-def delete_instance(
+async def delete_instance(
     record_id: str,
     form: str,
     instance: int,
-    response: Response,
     session: SessionDep,
     study: StudyDep,
     actor: CurrentActor,
     reason: Reason = None,
     if_match: IfMatch = None,
 ) -> Response:
-    state = service.delete_instance(session, study, actor, record_id, form, instance, reason, if_match)
-    return _respond(response, study, state, actor)
+    return await run_and_commit(
+        session, lambda: _delete(session, study, actor, record_id, form, instance, reason, if_match)
+    )
 
 
 @router.post(
@@ -306,18 +307,80 @@ def delete_instance(
     response_model=FormOut,
     summary="Complete, verify, lock... one instance",
 )
-def status_instance(
+async def status_instance(
     record_id: str,
     form: str,
     instance: int,
     body: StatusChange,
-    response: Response,
     session: SessionDep,
     study: StudyDep,
     actor: CurrentActor,
     if_match: IfMatch = None,
 ) -> Response:
+    return await run_and_commit(
+        session, lambda: _change_status(session, study, actor, record_id, form, instance, body, if_match)
+    )
+
+
+def _read(
+    session: Session, study: CompiledStudy, actor: Actor, record_id: str, form: str, instance: int | None
+) -> Response:
+    return _respond(study, service.read_form(session, study, actor, record_id, form, instance), actor)
+
+
+def _save(
+    session: Session,
+    study: CompiledStudy,
+    actor: Actor,
+    record_id: str,
+    form: str,
+    instance: int | None,
+    body: FormWrite,
+    *,
+    if_match: str | None = None,
+    new_instance: bool = False,
+) -> Response:
+    outcome = service.save_form(
+        session,
+        study,
+        actor,
+        record_id,
+        form,
+        instance,
+        body.values,
+        reason=body.reason,
+        if_match=if_match,
+        new_instance=new_instance,
+    )
+    status_code = status.HTTP_201_CREATED if new_instance else status.HTTP_200_OK
+    return _respond(study, outcome.state, actor, outcome, status_code)
+
+
+def _delete(
+    session: Session,
+    study: CompiledStudy,
+    actor: Actor,
+    record_id: str,
+    form: str,
+    instance: int | None,
+    reason: str | None,
+    if_match: str | None,
+) -> Response:
+    state = service.delete_instance(session, study, actor, record_id, form, instance, reason, if_match)
+    return _respond(study, state, actor)
+
+
+def _change_status(
+    session: Session,
+    study: CompiledStudy,
+    actor: Actor,
+    record_id: str,
+    form: str,
+    instance: int | None,
+    body: StatusChange,
+    if_match: str | None,
+) -> Response:
     state = workflow.change_status(
         session, study, actor, record_id, form, instance, body.action, body.reason, if_match
     )
-    return _respond(response, study, state, actor)
+    return _respond(study, state, actor)

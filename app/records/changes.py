@@ -84,19 +84,22 @@ def write(session: Session, actor: Actor, changes: Sequence[FormChange]) -> None
     audit.append_many(session, actor, (change.entry() for change in changes))
 
 
-def _update(session: Session, updates: list[dict[str, Any]]) -> None:
-    statement = (
-        update(_TABLE)
-        .where(
-            _TABLE.c.record_pk == bindparam("k_pk"),
-            _TABLE.c.form == bindparam("k_form"),
-            _TABLE.c.instance == bindparam("k_instance"),
-            # Optimistic check: two writers who read the same version cannot both store.
-            _TABLE.c.version == bindparam("k_version"),
-        )
-        .values({name: bindparam(name) for name in (*_VALUES, "updated_by")})
+# Built once: composing the statement costs more than SQLite takes to run it for one row.
+_UPDATE = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.record_pk == bindparam("k_pk"),
+        _TABLE.c.form == bindparam("k_form"),
+        _TABLE.c.instance == bindparam("k_instance"),
+        # Optimistic check: two writers who read the same version cannot both store.
+        _TABLE.c.version == bindparam("k_version"),
     )
-    result = session.connection().execute(statement, updates)
+    .values({name: bindparam(name) for name in (*_VALUES, "updated_by")})
+)
+
+
+def _update(session: Session, updates: list[dict[str, Any]]) -> None:
+    result = session.connection().execute(_UPDATE, updates)
     dialect = session.get_bind().dialect
     sane = dialect.supports_sane_multi_rowcount if len(updates) > 1 else dialect.supports_sane_rowcount
     if sane and result.rowcount != len(updates):

@@ -7,7 +7,7 @@ exactly as if it did not exist.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor, Role
@@ -17,20 +17,31 @@ from app.models import Record
 READERS = frozenset({Role.site_entry, Role.site_manager, Role.monitor, Role.coordinator})
 
 
-def visible_records(actor: Actor) -> Select[Record]:
+def _check_reader(actor: Actor) -> None:
     if actor.role not in READERS:
         raise Forbidden(f"the role '{actor.role}' has no access to patient data")
+
+
+def visible_records(actor: Actor) -> Select[Record]:
+    _check_reader(actor)
     query = select(Record).where(Record.deleted_at.is_(None))
     if actor.is_site_bound:
         query = query.where(Record.site_id == actor.site_id)
     return query
 
 
+# `visible_records` for one study ID, built once: every form read and save starts with it, and
+# composing the SELECT costs more than running it.
+_ONE = select(Record).where(Record.deleted_at.is_(None), Record.record_id == bindparam("record_id"))
+_ONE_AT_SITE = _ONE.where(Record.site_id == bindparam("site_id"))
+
+
 def get_record(session: Session, actor: Actor, record_id: str, *, for_update: bool = False) -> Record:
-    query = visible_records(actor).where(Record.record_id == record_id)
+    _check_reader(actor)
+    query = _ONE_AT_SITE if actor.is_site_bound else _ONE
     if for_update:
         query = query.with_for_update()
-    record = session.scalar(query)
+    record = session.scalar(query, {"record_id": record_id, "site_id": actor.site_id})
     if record is None:
         raise NotFound(f"no patient '{record_id}'")
     return record
