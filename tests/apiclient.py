@@ -12,6 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from app.audit.service import verify
 from app.auth.actor import SYSTEM
 from app.auth.service import add_user
 from app.auth.tokens import create_token
@@ -47,6 +48,13 @@ class Api:
         response = self.call("POST", "/api/v1/records", who)
         assert response.status_code == 201, response.text
         return str(response.json()["record_id"])
+
+    def audit_intact(self) -> bool:
+        """Whether the whole audit chain verifies (what `edc audit verify` checks)."""
+        with self.client.app.state.session_factory() as session:  # type: ignore[attr-defined]
+            _, broken = verify(session)
+            assert broken is None, str(broken)
+            return True
 
     def audit_count(self) -> int:
         with self.client.app.state.session_factory() as session:  # type: ignore[attr-defined]

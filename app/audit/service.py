@@ -30,8 +30,14 @@ CHAIN_LOCK_KEY = 0x45444341  # "EDCA"
 _LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 
 
+def _innermost(session: Session) -> object:
+    """The transaction the tail cache belongs to: a savepoint's events vanish if it rolls back,
+    so the cache is trusted only inside the (sub)transaction that wrote it."""
+    return session.get_nested_transaction() or session.get_transaction()
+
+
 def _tail(session: Session) -> str:
-    transaction = session.get_transaction()
+    transaction = _innermost(session)
     cached = session.info.get("audit_tail")
     if cached is not None and cached[0] is transaction:
         return str(cached[1])
@@ -92,7 +98,7 @@ def append_many(session: Session, actor: Actor, entries: Iterable[Entry]) -> int
         rows.append(row)
     if rows:
         insert_rows(session, AUDIT_TABLE, rows)
-        session.info["audit_tail"] = (session.get_transaction(), prev)
+        session.info["audit_tail"] = (_innermost(session), prev)
     return len(rows)
 
 

@@ -136,6 +136,8 @@ def test_a_dry_run_validates_and_stores_nothing(api: Api) -> None:
     report = send(api, to_csv(patient_rows(key)), dry_run="true").json()
     assert (report["status"], report["dry_run"], report["created"]) == ("done", True, 4)
     assert record_for(api, key) is None
+    # The upload's own audit event follows the chain as it was, not the rolled-back rows' events.
+    assert api.audit_intact()
 
 
 def test_planted_errors_are_reported_exactly_and_nothing_is_stored(api: Api) -> None:
@@ -154,6 +156,7 @@ def test_planted_errors_are_reported_exactly_and_nothing_is_stored(api: Api) -> 
     ]
     assert response.json()["rejected"] == 3
     assert record_for(api, good) is None  # all or nothing
+    assert api.audit_intact()
 
 
 def test_report_csv_never_executes_a_cell(api: Api) -> None:
