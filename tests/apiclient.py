@@ -79,4 +79,7 @@ def make_api(migrated_db_url: str) -> Iterator[Api]:
                 add_user(session, SYSTEM, f"{who}@records.test", role, site, None)
                 _, secret = create_token(session, SYSTEM, f"{who}@records.test")
                 tokens[who] = secret
-        yield Api(client, tokens)
+        api = Api(client, tokens)
+        yield api
+        # Every API test of the session wrote to this one chain: whatever they did, it must verify.
+        api.audit_intact()
