@@ -109,6 +109,7 @@ class _Upload:
         self.session, self.study, self.actor, self.layout, self.report = session, study, actor, layout, report
         self.once_forms = [f for f in study.forms.values() if not f.repeating and f.name in layout.forms]
         self.writes: list[FormChange] = []
+        self.new_record_ids: set[str] = set()
         self.warned: list[Warned] = []
 
     def apply_chunk(self, groups: list[tuple[str, list[Row]]]) -> None:
@@ -154,6 +155,7 @@ class _Upload:
             created = service.create_records(self.session, self.actor, creating)
             found |= {f"pseudonym:{r.site_pseudonym}": r for r in created}
             self.report.patients_created += len(created)
+            self.new_record_ids.update(r.record_id for r in created)
         for key, rows in keys.items():
             if key not in found:
                 self.no_record(key, rows, taken)
@@ -347,6 +349,11 @@ def apply_upload(
     report.errors.sort(key=lambda error: int(error["row"] or 0))
     if dry_run or report.errors:
         savepoint.rollback()
+        # Patients this upload created are rolled back with it: their study IDs mean nothing (the
+        # next upload hands them out again), so the report names such a patient by its row only.
+        for error in report.errors:
+            if error["record"] in upload.new_record_ids:
+                error["record"] = None
     else:
         savepoint.commit()
     return report
