@@ -165,12 +165,18 @@ def create_records(session: Session, actor: Actor, pseudonyms: Sequence[str | No
 def read_form(
     session: Session, study: CompiledStudy, actor: Actor, record_id: str, form: str, instance: int | None
 ) -> FormState:
-    cform = form_of(study, form)
+    form_of(study, form)
     patient = load_patient(session, study, get_record(session, actor, record_id))
+    return form_state(study, patient, form, instance)
+
+
+def form_state(study: CompiledStudy, patient: Patient, form: str, instance: int | None) -> FormState:
+    """The stored state of one instance of a patient already loaded (empty for an unsaved once-form)."""
+    cform = form_of(study, form)
     number = instance_number(cform, instance)
     row = patient.row(form, number)
     if cform.repeating and (row is None or not row.live):
-        raise NotFound(f"patient '{record_id}' has no instance {number} of '{form}'")
+        raise NotFound(f"patient '{patient.record.record_id}' has no instance {number} of '{form}'")
     return state_of(patient.record, form, number, row)
 
 

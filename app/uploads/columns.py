@@ -49,11 +49,7 @@ class FormColumns:
 class Layout:
     header: list[str]
     forms: dict[str, FormColumns]
-    checked_for_identifiers: list[str]
-    checked: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        self.checked = frozenset(self.checked_for_identifiers)
+    checked_for_identifiers: frozenset[str]
 
 
 def _columns_of(cfield: CField) -> dict[str, str]:
@@ -115,7 +111,7 @@ def layout(study: CompiledStudy, header: list[str]) -> Layout:
                     column=cfield.name,
                 )
     textual = [c for c in header if c not in META or c == "site_pseudonym"]
-    return Layout(header, forms, [c for c in textual if not _date_column(study, c)])
+    return Layout(header, forms, frozenset(c for c in textual if not _date_column(study, c)))
 
 
 def _date_column(study: CompiledStudy, column: str) -> bool:
@@ -124,7 +120,7 @@ def _date_column(study: CompiledStudy, column: str) -> bool:
 
 
 def check_identifier_values(layout_: Layout, row_number: int, cells: dict[str, str]) -> None:
-    checked = layout_.checked
+    checked = layout_.checked_for_identifiers
     # Most cells are short or empty: walk the row's cells, not the (hundreds of) checked columns.
     for column, value in cells.items():
         if len(value) < 8 or column not in checked or not _ANY_IDENTIFIER.search(value):

@@ -17,7 +17,7 @@ from app.core.errors import NotFound, PreconditionFailed, ValidationFailed
 from app.forms.model import CForm, CompiledStudy
 from app.records.patient import Patient, load_patient
 from app.records.scope import get_record
-from app.records.service import FormState, form_of, read_form, save_form, state_of
+from app.records.service import FormState, form_of, form_state, save_form, state_of
 from app.web.auth import ReadActor, WebActor, check_csrf
 from app.web.evaluation import evaluate, issues_from_errors, raw_from_post, raw_from_stored
 from app.web.formview import build_form_page, conflict_rows, field_queries, form_urls
@@ -41,12 +41,11 @@ def load_instance(
 ) -> tuple[CForm, Patient, FormState]:
     """The form, the patient and the instance's stored state (empty for a new instance)."""
     cform = form_of(study, form)
+    record = get_record(session, actor, record_id)
+    patient = load_patient(session, study, record)
     if new:
-        record = get_record(session, actor, record_id)
-        patient = load_patient(session, study, record)
         return cform, patient, state_of(record, form, patient.next_instance(form), None)
-    state = read_form(session, study, actor, record_id, form, instance)
-    return cform, load_patient(session, study, get_record(session, actor, record_id)), state
+    return cform, patient, form_state(study, patient, form, instance)
 
 
 def show(
