@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -152,6 +154,45 @@ def test_the_r_script_reads_the_csv_files_with_labels_and_levels(export: ExportR
     assert 'edc_read("patients.csv")' in script and 'edc_read("infections.csv")' in script
     assert 'levels = c("1", "2"), labels = c("Male", "Female")' in script
     assert 'd[["weight_kg"]] <- edc_label(as.numeric(edc_blank(d[["weight_kg"]])), "Weight")' in script
+
+
+R_CHECK = """
+edc_dir <- commandArgs(trailingOnly = TRUE)[1]
+source(file.path(edc_dir, "study.R"), encoding = "UTF-8")
+a <- patients[patients$record_id == commandArgs(trailingOnly = TRUE)[2], ]
+missing <- patients_missing[patients_missing$record_id == a$record_id, ]
+cat("rows", nrow(patients), "\\n")
+cat("sex", class(patients$sex), levels(patients$sex), as.character(a$sex), "\\n")
+cat("weight", class(patients$weight_kg), a$weight_kg, attr(patients$weight_kg, "label"), "\\n")
+cat("height", is.na(a$height_cm), paste(missing$variable, missing$code, sep = "=", collapse = ","), "\\n")
+cat("infections", nrow(infections), class(infections$instance), "\\n")
+"""
+
+
+def test_the_r_script_runs_in_r(export: ExportResult, study_db: StudyDb, tmp_path: Path) -> None:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        message = "Rscript is missing: install R (Debian: apt-get install r-base-core)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI requires the R check", pytrace=False)
+        pytest.skip(message)
+    check = tmp_path / "check.R"
+    check.write_text(R_CHECK, encoding="utf-8")
+    run = subprocess.run(
+        [rscript, "--vanilla", str(check), str(export.folder), study_db.records["A"]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    printed = {line.split(" ", 1)[0]: line.split(" ", 1)[1].strip() for line in run.stdout.splitlines()}
+    csv_rows = _rows(export.folder / "patients.csv")
+    assert printed["rows"] == str(len(csv_rows))
+    assert printed["sex"] == "factor Male Female Female"
+    assert printed["weight"] == "numeric 80 Weight"
+    assert printed["height"].startswith("TRUE ") and "height_cm=UNK" in printed["height"]
+    infections = _rows(export.folder / "infections.csv")
+    assert printed["infections"] == f"{len(infections)} integer"
 
 
 def test_the_codebook_documents_the_export(export: ExportResult) -> None:
