@@ -120,7 +120,10 @@ class _Run:
             try:
                 value = cfield.parse(raw_value)
             except Invalid as exc:
-                self.issue(name, exc.code, raw_value, **exc.params)
+                if isinstance(raw_value, list) and all_missing.intersection(map(str, raw_value)):
+                    self.issue(name, "missing_code_alone", ", ".join(map(str, raw_value)))
+                else:
+                    self.issue(name, exc.code, raw_value, **exc.params)
                 invalid.add(name)
                 continue
             if cfield.outside_hard is not None and cfield.outside_hard(value):

@@ -54,6 +54,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "missing-data code '{value}' is not allowed here",
         "es": "el código de dato ausente '{value}' no está permitido aquí",
     },
+    "missing_code_alone": {
+        "en": "a missing-data code stands alone: it cannot be ticked together with answers ({value})",
+        "es": "un código de dato ausente va solo: no puede marcarse junto con respuestas ({value})",
+    },
     "out_of_range": {
         "en": "{value} is outside the allowed range {range}",
         "es": "{value} está fuera del rango permitido {range}",

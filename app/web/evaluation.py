@@ -61,7 +61,10 @@ def raw_from_post(cform: CForm, posted: FormData) -> dict[str, Any]:
         name = cfield.name
         if cfield.spec.type == FieldType.multichoice:
             codes = [v for v in posted.getlist(name) if isinstance(v, str) and v.strip()]
-            if codes:
+            # A missing-data code ticked alone is the value; beside real choices the engine refuses it.
+            if len(codes) == 1 and codes[0] in cfield.missing_codes:
+                raw[name] = codes[0]
+            elif codes:
                 raw[name] = codes
             continue
         value = posted.get(name)

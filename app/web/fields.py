@@ -121,11 +121,14 @@ def _options(cfield: CField, value: Any, t: Translator) -> list[Option]:
 
 
 def _missing(study: CompiledStudy, cfield: CField, value: Any, t: Translator) -> list[Option]:
-    if cfield.spec.type not in (FieldType.choice, FieldType.yesno):
+    """The field's missing-data codes as extra options; for a multiple choice they are extra boxes,
+    and a code ticked alone is what `raw_from_post` sends the engine as that code."""
+    if cfield.spec.type not in (FieldType.choice, FieldType.yesno, FieldType.multichoice):
         return []
     labels = missing_labels(study, t)
+    chosen = _chosen(value)
     codes = [m.code for m in study.spec.missing_codes if m.code in cfield.missing_codes]
-    return [Option(c, labels[c], f"f-{cfield.name}-m{i}", value == c) for i, c in enumerate(codes)]
+    return [Option(c, labels[c], f"f-{cfield.name}-m{i}", c in chosen) for i, c in enumerate(codes)]
 
 
 def field_view(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from starlette.datastructures import FormData
 
 from app.forms.compile import load_study
 from app.forms.engine import PatientData
 from app.forms.model import CompiledStudy
-from app.web.evaluation import evaluate
+from app.web.evaluation import evaluate, raw_from_post
 from app.web.fields import field_view, widget_of
 from app.web.i18n import Translator
 from tests.forms.conftest import choices, write_study
@@ -73,6 +75,24 @@ def test_yes_no_options_and_missing_codes(study: CompiledStudy) -> None:
     dose = field_view(study, cform.fields["dose"], "2.5", evaluation, EN)
     assert (dose.units, dose.inputmode, dose.value) == ("mg", "decimal", "2.5")
     assert "units-dose" in dose.described_by
+
+
+def test_a_multiple_choice_offers_missing_codes_that_stand_alone(study: CompiledStudy) -> None:
+    cform = study.forms["visit"]
+    evaluation = evaluate(study, cform, {}, PatientData(), 1, EN)
+    stored = field_view(study, cform.fields["drugs"], "UNK", evaluation, EN)
+    assert [(o.value, o.checked) for o in stored.options] == [("1", False), ("2", False)]
+    assert [(o.value, o.checked) for o in stored.missing] == [("NA", False), ("UNK", True), ("ND", False)]
+
+    def posted(*codes: str) -> dict[str, Any]:
+        return raw_from_post(cform, FormData([("drugs", c) for c in codes]))
+
+    assert posted("UNK") == {"drugs": "UNK"}
+    assert posted("1", "2") == {"drugs": ["1", "2"]}
+    assert evaluate(study, cform, posted("UNK"), PatientData(), 1, EN).errors == []
+    mixed = evaluate(study, cform, posted("1", "UNK"), PatientData(), 1, EN)
+    assert [(i.field, i.code) for i in mixed.errors] == [("drugs", "missing_code_alone")]
+    assert "(1, UNK)" in mixed.errors[0].message
 
 
 def test_calculations_and_visibility_come_from_the_engine(study: CompiledStudy) -> None:

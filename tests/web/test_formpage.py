@@ -145,6 +145,27 @@ def test_multiple_choice_is_one_checkbox_per_code_named_after_the_variable(web: 
     assert stored(web, record_id, "eligibility")["refractory_to"] == "1,2"
 
 
+def test_a_multiple_choice_not_known_in_the_chart_is_saved_as_a_missing_data_code(web: Web) -> None:
+    client = web.login("entry_fhcc")
+    record_id = web.new_patient(client)
+    url = form_url(record_id, "cart_infusion")
+    page = html.fromstring(client.get(url).text)
+    missing = page.xpath("//details[@class='missing']//input[@name='prophylaxis']")
+    assert [b.get("value") for b in missing] == ["NA", "UNK", "ND"]
+    assert all(b.get("type") == "checkbox" for b in missing)
+    token = csrf_of(client.get(url).text)
+    response = client.post(
+        url,
+        content=f"_csrf={token}&product=1&prophylaxis=UNK",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 303, response.text
+    assert stored(web, record_id, "cart_infusion")["prophylaxis"] == "UNK"
+    shown = html.fromstring(client.get(url).text)
+    assert shown.xpath("//input[@name='prophylaxis'][@value='UNK']/@checked")
+    assert shown.xpath("//details[@class='missing'][.//input[@value='UNK']]/@open")
+
+
 def test_complete_needs_a_reason_to_change_and_the_reason_is_kept(web: Web) -> None:
     client = web.login("entry_fhcc")
     record_id = web.new_patient(client)
