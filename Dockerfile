@@ -5,9 +5,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    EDC_ENV=production
+    EDC_ENV=production \
+    EDC_UPLOAD_DIR=/var/lib/edc/uploads
 
-RUN useradd --create-home --uid 10001 edc
+# The app runs as `edc`, which can write only where queued uploads wait for a worker. Servers that
+# share one PostgreSQL database and run upload workers must share this folder too (one volume).
+RUN useradd --create-home --uid 10001 edc \
+    && mkdir -p /var/lib/edc/uploads && chown -R edc /var/lib/edc
+VOLUME /var/lib/edc
 WORKDIR /srv/edc
 
 COPY pyproject.toml README.md alembic.ini ./
