@@ -136,6 +136,7 @@ def deactivate_user(session: Session, actor: Actor, email: str) -> User:
     user = user_by_email(session, email)
     if user.active:
         user.active = False
+        user.session_epoch += 1  # a later reactivation does not bring old sessions back
         audit.append(
             session,
             actor,
@@ -143,6 +144,13 @@ def deactivate_user(session: Session, actor: Actor, email: str) -> User:
             changes=[_subject(user), audit_change("active", True, False)],
         )
     return user
+
+
+def end_sessions(session: Session, user_id: int | None) -> None:
+    """End every web session of the user, in every browser: they all began in an earlier epoch."""
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is not None:
+        user.session_epoch += 1
 
 
 def authenticate_password(session: Session, email: str, password: str, source: str = "web") -> Actor:

@@ -22,6 +22,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Web sessions carry the epoch they began in; signing out or deactivation moves it on, which
+    # ends every session of the user, including copies of the cookie.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     site: Mapped[Site | None] = relationship(lazy="raise")
 

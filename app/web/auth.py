@@ -88,9 +88,10 @@ def page_language(request: Request, preferred: str | None = None) -> str:
 
 
 def _signed_in_actor(request: Request, session: Session) -> Actor:
-    user_id = web_session(request).user_id
+    current = web_session(request)
+    user_id = current.user_id
     user = session.get(User, user_id) if user_id is not None else None
-    if user is None or not user.active:
+    if user is None or not user.active or user.session_epoch != current.epoch:
         if user_id is not None:
             replace_session(request, WebSession())
         raise LoginRequired("sign in to continue")

@@ -10,7 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.auth.service import WRONG_CREDENTIALS, authenticate_password, normalise_email, show_time
+from app.auth.service import (
+    WRONG_CREDENTIALS,
+    authenticate_password,
+    end_sessions,
+    normalise_email,
+    show_time,
+)
 from app.core.deps import SessionDep
 from app.core.errors import Unauthorized
 from app.models import User
@@ -58,7 +64,9 @@ def login(request: Request, session: SessionDep, form: Posted) -> Response:
         problem = _problem(session, email, exc, Translator(language))
         return page(request, "login.html", status=401, next=target, email=email, problem=problem)
     # A new session (and CSRF token) at sign-in: a token seen before signing in is worth nothing after.
-    replace_session(request, WebSession(user_id=actor.user_id))
+    user = session.get(User, actor.user_id)
+    assert user is not None
+    replace_session(request, WebSession(user_id=user.id, epoch=user.session_epoch))
     return redirect(request, target)
 
 
@@ -74,6 +82,7 @@ def _problem(session: Session, email: str, exc: Unauthorized, t: Translator) -> 
 @router.post("/logout")
 def logout(request: Request, session: SessionDep, actor: WebActor) -> Response:
     audit.append(session, actor, "logout")
+    end_sessions(session, actor.user_id)
     replace_session(request, WebSession())
     set_flash(request, "signed_out")
     return redirect(request, "/login")

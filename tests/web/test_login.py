@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.auth.actor import SYSTEM
+from app.auth.service import deactivate_user
 from app.models import AuditEvent, User
 from app.web.cookies import COOKIE
 from tests.web.conftest import PASSWORD, Web, csrf_of, email, post
@@ -94,6 +96,31 @@ def test_sign_out_ends_the_session_and_is_audited(web: Web) -> None:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "logout")).all()[-1]
         assert event.actor == email("entry_fhcc") and event.source == "web"
     assert "You have signed out." in client.get("/login").text
+
+
+def test_sign_out_ends_copies_of_the_cookie_and_the_users_other_browsers(web: Web) -> None:
+    client, other_browser = web.login("manager_fhcc"), web.login("manager_fhcc")
+    stolen = web.client()
+    stolen.cookies.set(COOKIE, client.cookies[COOKIE])
+    assert stolen.get("/records").status_code == 200
+    assert post(client, "/logout", page="/records").status_code == 303
+    assert stolen.get("/records").status_code == 303
+    assert other_browser.get("/records").status_code == 303
+    assert web.login("manager_fhcc").get("/records").status_code == 200  # signing in again works
+
+
+def test_deactivation_ends_sessions_for_good(web: Web) -> None:
+    client = web.login("entry_lafe")
+    cookie = client.cookies[COOKIE]
+    with web.app.state.session_factory.begin() as session:
+        deactivate_user(session, SYSTEM, email("entry_lafe"))
+    assert client.get("/records").status_code == 303
+    with web.app.state.session_factory.begin() as session:
+        session.scalars(select(User).where(User.email == email("entry_lafe"))).one().active = True
+    kept = web.client()
+    kept.cookies.set(COOKIE, cookie)
+    assert kept.get("/records").status_code == 303  # reactivated, but the old session stays ended
+    assert web.login("entry_lafe").get("/records").status_code == 200
 
 
 def test_a_forged_session_cookie_is_worth_nothing(web: Web) -> None:
