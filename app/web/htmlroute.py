@@ -51,7 +51,7 @@ class HtmlRoute(APIRoute):
             except Exception as exc:
                 busy = busy_error(exc)
                 if busy is not None:
-                    return error_page(request, busy)
+                    return error_page(request, busy, resend=await _resendable(request))
                 logger.exception("unexpected error on %s %s", request.method, request.url.path)
                 return error_page(request, Unexpected("an unexpected error occurred"))
 
@@ -77,14 +77,25 @@ def _user_language(request: Request) -> str | None:
         return user.language if user is not None else None
 
 
-def error_page(request: Request, exc: DomainError) -> Response:
+async def _resendable(request: Request) -> list[tuple[str, str]] | None:
+    """The fields of a posted form, so that a page refused as busy can offer to send them again:
+    what the user typed is never lost to another writer holding the database."""
+    if request.method != "POST" or not request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        return None
+    posted = await request.form()  # parsed already (the CSRF check read it): no second read of the body
+    return [(name, value) for name, value in posted.multi_items() if isinstance(value, str)]
+
+
+def error_page(request: Request, exc: DomainError, resend: list[tuple[str, str]] | None = None) -> Response:
     page_language(request, _user_language(request))
     status = int(exc.status_code)
     if isinstance(exc, CsrfRefused):
         title_key, text_key = "csrf_title", "csrf_text"
     else:
         title_key = f"error_title_{status}" if status in _TITLED else "error_title_400"
-        text_key = f"error_text_{status}" if status in (403, 404) else "error_text_other"
+        text_key = f"error_text_{status}" if status in (403, 404, 503) else "error_text_other"
     return page(
         request,
         "error.html",
@@ -93,6 +104,8 @@ def error_page(request: Request, exc: DomainError) -> Response:
         text_key=text_key,
         detail=exc.detail,
         errors=[e.get("message") or e.get("msg") for e in exc.errors or []],
+        resend=resend,
+        resend_to=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     )
 
 

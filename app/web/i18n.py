@@ -331,6 +331,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This page does not exist, or it belongs to a patient outside your site.",
         "es": "Esta página no existe, o pertenece a un paciente de fuera de su centro.",
     },
+    "error_text_503": {
+        "en": "Another change is being stored (a bulk upload, for example), so nothing was saved.",
+        "es": "Se está guardando otro cambio (una carga masiva, por ejemplo), así que no se ha "
+        "guardado nada.",
+    },
+    "resend_text": {
+        "en": "What you entered is kept: send it again in a moment.",
+        "es": "Lo que ha introducido se conserva: vuelva a enviarlo en un momento.",
+    },
+    "resend": {"en": "Send again", "es": "Enviar de nuevo"},
     "error_text_other": {
         "en": "The request could not be completed.",
         "es": "No se ha podido completar la petición.",

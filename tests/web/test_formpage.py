@@ -294,3 +294,11 @@ def test_a_save_blocked_by_another_writer_says_busy_and_saves_nothing(web: Web) 
     assert "Busy: please try again" in response.text and "nothing was saved" in response.text
     assert web.audit_count() == before
     assert stored(web, record_id, "demographics") == {}
+    # What was typed is not lost: the page offers to send the same fields again.
+    resend = html.fromstring(response.text).xpath("//form[@class='resend']")[0]
+    assert resend.get("action") == form_url(record_id, "demographics")
+    fields = [(i.get("name"), i.get("value")) for i in resend.xpath(".//input[@type='hidden']")]
+    assert fields == [("_csrf", token), *DEMOGRAPHICS.items()]
+    again = client.post(resend.get("action"), data=dict(fields))
+    assert again.status_code == 303
+    assert stored(web, record_id, "demographics") == DEMOGRAPHICS
