@@ -6,6 +6,7 @@ Given a form, raw values (CSV/HTML strings or JSON values) and optionally the re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,6 +18,9 @@ from app.forms.model import CField, CForm, CompiledStudy, CRule
 from app.forms.ranges import range_text
 from app.forms.schema import FieldType, Severity
 from app.forms.values import Invalid, is_empty
+
+# How a multiple choice written as text separates its codes ("1,3" or "1|3"), as its parser reads it.
+_ITEM_SEPARATOR = re.compile(r"[,|]")
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,11 @@ class _Run:
             if cfield is None or cfield.parse is None:
                 self.reject_unknown(name, cfield, raw_value)
                 continue
+            if cfield.codes is not None and cfield.spec.type == FieldType.multichoice:
+                raw_value = self.lone_missing_code(cfield, raw_value)
+                if raw_value is None:
+                    invalid.add(name)
+                    continue
             if raw_value.__class__ is str:
                 text = raw_value.strip()
                 if not text:
@@ -120,10 +129,7 @@ class _Run:
             try:
                 value = cfield.parse(raw_value)
             except Invalid as exc:
-                if isinstance(raw_value, list) and all_missing.intersection(map(str, raw_value)):
-                    self.issue(name, "missing_code_alone", ", ".join(map(str, raw_value)))
-                else:
-                    self.issue(name, exc.code, raw_value, **exc.params)
+                self.issue(name, exc.code, raw_value, **exc.params)
                 invalid.add(name)
                 continue
             if cfield.outside_hard is not None and cfield.outside_hard(value):
@@ -140,6 +146,22 @@ class _Run:
                 )
             values[name] = value
         return values, invalid
+
+    def lone_missing_code(self, cfield: CField, raw_value: Any) -> Any:
+        """A multiple choice holding a missing-data code (any case, as a list or "a,b" text): the
+        code alone stands for the field's value; beside answers it is refused (None)."""
+        items = _choice_items(raw_value)
+        if not items:
+            return raw_value
+        by_upper = {code.upper(): code for code in self.study.missing_code_set}
+        choices = {str(code) for code in cfield.codes or ()}
+        codes = [by_upper[i.upper()] for i in items if i.upper() in by_upper and i not in choices]
+        if not codes:
+            return raw_value
+        if len(items) == 1:
+            return codes[0]
+        self.issue(cfield.name, "missing_code_alone", ", ".join(items), missing=codes[0])
+        return None
 
     def reject_unknown(self, name: str, cfield: CField | None, raw_value: Any) -> None:
         if cfield is None:
@@ -207,6 +229,14 @@ class _Run:
                 form=form,
                 instance=instance,
             )
+
+
+def _choice_items(raw: Any) -> list[str]:
+    if isinstance(raw, str):
+        return [part.strip() for part in _ITEM_SEPARATOR.split(raw) if part.strip()]
+    if isinstance(raw, list | tuple | set | frozenset):
+        return [str(item).strip() for item in raw]
+    return []
 
 
 def coerce_calc(cfield: CField, value: Any) -> Any:

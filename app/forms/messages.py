@@ -55,8 +55,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "es": "el código de dato ausente '{value}' no está permitido aquí",
     },
     "missing_code_alone": {
-        "en": "a missing-data code stands alone: it cannot be ticked together with answers ({value})",
-        "es": "un código de dato ausente va solo: no puede marcarse junto con respuestas ({value})",
+        "en": "missing-data code {missing} must be the only value (given: {value})",
+        "es": "el código de dato ausente {missing} debe ser el único valor (dado: {value})",
     },
     "out_of_range": {
         "en": "{value} is outside the allowed range {range}",

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from app.forms.model import CField, CompiledStudy
-from app.forms.redcap.flat import option_column
+from app.forms.redcap.flat import option_columns
 from app.forms.schema import FieldType
 from app.uploads.reader import FileRefused
 
@@ -43,6 +43,8 @@ class FormColumns:
 
     fields: dict[str, list[str]] = field(default_factory=dict)
     status: str | None = None
+    # A checkbox column of the file (as spelled there) to the option code it ticks.
+    codes: dict[str, int | str] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,19 +54,19 @@ class Layout:
     checked_for_identifiers: frozenset[str]
 
 
-def _columns_of(cfield: CField) -> dict[str, str]:
+def _columns_of(cfield: CField) -> dict[str, int | str | None]:
+    """Each column of the field, with the option code of a checkbox column (None for a plain one)."""
     if cfield.spec.type == FieldType.multichoice:
-        codes = [*(cfield.codes or ()), *sorted(cfield.missing_codes)]
-        return {option_column(cfield.name, code): cfield.name for code in codes}
-    return {cfield.name: cfield.name}
+        return dict(option_columns(cfield))
+    return {cfield.name: None}
 
 
 def layout(study: CompiledStudy, header: list[str]) -> Layout:
-    known: dict[str, list[tuple[str, str]]] = {}
+    known: dict[str, list[tuple[str, str, int | str | None]]] = {}
     for cform in study.forms.values():
         for cfield in cform.inputs:
-            for column, name in _columns_of(cfield).items():
-                known.setdefault(column, []).append((cform.name, name))
+            for column, code in _columns_of(cfield).items():
+                known.setdefault(column, []).append((cform.name, cfield.name, code))
     forms: dict[str, FormColumns] = {}
     unknown: list[str] = []
     for column in header:
@@ -77,8 +79,11 @@ def layout(study: CompiledStudy, header: list[str]) -> Layout:
         if not owners:
             unknown.append(column)
             continue
-        for form, name in owners:
-            forms.setdefault(form, FormColumns()).fields.setdefault(name, []).append(column)
+        for form, name, code in owners:
+            columns = forms.setdefault(form, FormColumns())
+            columns.fields.setdefault(name, []).append(column)
+            if code is not None:
+                columns.codes[column] = code
     for column in unknown:
         if _IDENTIFIER_NAME.search(column):
             raise FileRefused(

@@ -92,9 +92,8 @@ def _raw_values(cform: CForm, columns: FormColumns, cells: dict[str, str]) -> di
     for name, names in columns.fields.items():
         cfield = cform.fields[name]
         if cfield.spec.type == FieldType.multichoice:
-            ticked = [c.rsplit("___", 1)[1] for c in names if cells.get(c, "").strip() == "1"]
-            missing = [c.upper() for c in ticked if c.upper() in cfield.missing_codes]
-            raw[name] = missing[0] if missing and len(ticked) == 1 else ticked
+            # A missing-data code ticked alone is read by the engine as that code.
+            raw[name] = [columns.codes[c] for c in names if cells.get(c, "").strip() == "1"]
         else:
             raw[name] = cells.get(names[0], "")
     return raw

@@ -61,10 +61,7 @@ def raw_from_post(cform: CForm, posted: FormData) -> dict[str, Any]:
         name = cfield.name
         if cfield.spec.type == FieldType.multichoice:
             codes = [v for v in posted.getlist(name) if isinstance(v, str) and v.strip()]
-            # A missing-data code ticked alone is the value; beside real choices the engine refuses it.
-            if len(codes) == 1 and codes[0] in cfield.missing_codes:
-                raw[name] = codes[0]
-            elif codes:
+            if codes:
                 raw[name] = codes
             continue
         value = posted.get(name)

@@ -162,6 +162,22 @@ def test_missing_data_codes_are_kept_as_codes_where_allowed(study: CompiledStudy
     assert codes(required_field) == {("age", "missing_code_not_allowed")}
 
 
+@pytest.mark.parametrize("raw", ["UNK", ["UNK"], ["unk"], "unk", ("UNK",)])
+def test_a_multiple_choice_takes_a_missing_data_code_alone(study: CompiledStudy, raw: Any) -> None:
+    result = validate(study, "vitals", {"age": "40", "symptoms": raw})
+    assert result.ok, result.issues
+    assert result.values["symptoms"] == MissingValue("UNK")
+
+
+@pytest.mark.parametrize("raw", ["1,UNK", ["1", "UNK"], ["NA", "UNK"], [1, "nd"]])
+def test_a_missing_data_code_beside_answers_is_refused_with_its_own_message(
+    study: CompiledStudy, raw: Any
+) -> None:
+    result = validate(study, "vitals", {"age": "40", "symptoms": raw})
+    assert codes(result) == {("symptoms", "missing_code_alone")}
+    assert result.errors[0].message["en"].startswith("missing-data code ")
+
+
 def test_rules_error_and_warning(study: CompiledStudy) -> None:
     assert codes(validate(study, "vitals", {"age": "40", "symptoms": [0, 1]})) == {
         ("symptoms", "rule:none_alone")

@@ -161,6 +161,40 @@ def test_planted_errors_are_reported_exactly_and_nothing_is_stored(api: Api) -> 
     assert api.audit_intact()
 
 
+def test_a_missing_data_code_ticked_alone_is_stored_and_beside_answers_is_reported(api: Api) -> None:
+    boxes = ["prophylaxis___0", "prophylaxis___1", "prophylaxis___UNK"]  # as a spreadsheet may spell them
+    header = ["record_id", "site_pseudonym", "product", *boxes]
+    alone, mixed = pseudonym(), pseudonym()
+    rows = [
+        {
+            "site_pseudonym": alone,
+            "product": "1",
+            "prophylaxis___0": "0",
+            "prophylaxis___1": "0",
+            boxes[2]: "1",
+        },
+        {
+            "site_pseudonym": mixed,
+            "product": "1",
+            "prophylaxis___0": "0",
+            "prophylaxis___1": "1",
+            boxes[2]: "1",
+        },
+    ]
+    refused = send(api, to_csv(rows, header))
+    assert refused.status_code == 422
+    assert [(e["row"], e["field"], e["code"]) for e in refused.json()["errors"]] == [
+        (3, "prophylaxis", "missing_code_alone")
+    ]
+    assert "must be the only value" in refused.json()["errors"][0]["message"]
+    assert record_for(api, alone) is None
+    stored = send(api, to_csv(rows[:1], header))
+    assert stored.status_code == 200, stored.text
+    record_id = record_for(api, alone)
+    form = api.call("GET", f"/api/v1/records/{record_id}/forms/cart_infusion").json()
+    assert form["values"]["prophylaxis"] == "UNK"
+
+
 def test_report_csv_never_executes_a_cell(api: Api) -> None:
     rows = patient_rows(
         pseudonym(), **{"0__disease": "99", "0__disease_other": '=HYPERLINK("x")', "0__ecog": "-1"}

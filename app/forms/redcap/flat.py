@@ -30,7 +30,7 @@ def _form(study: CompiledStudy, form: str) -> CForm:
     return cform
 
 
-def _options(cfield: CField) -> dict[str, int | str]:
+def option_columns(cfield: CField) -> dict[str, int | str]:
     """Column name to code, for each option and each missing-data code the field accepts."""
     columns = {option_column(cfield.name, code): code for code in cfield.codes or ()}
     for code in sorted(cfield.missing_codes):
@@ -46,7 +46,7 @@ def columns(study: CompiledStudy, form: str) -> list[str]:
     """The columns of a form's rows, in form order."""
     names: list[str] = []
     for cfield in _stored(_form(study, form)):
-        names.extend(_options(cfield) if cfield.spec.type == FieldType.multichoice else [cfield.name])
+        names.extend(option_columns(cfield) if cfield.spec.type == FieldType.multichoice else [cfield.name])
     return names
 
 
@@ -57,7 +57,9 @@ def to_row(study: CompiledStudy, form: str, typed_values: dict[str, Any]) -> dic
         value = typed_values.get(cfield.name)
         if cfield.spec.type == FieldType.multichoice:
             chosen = {value} if isinstance(value, MissingValue) else set(value or ())
-            row.update({column: "1" if code in chosen else "0" for column, code in _options(cfield).items()})
+            row.update(
+                {column: "1" if code in chosen else "0" for column, code in option_columns(cfield).items()}
+            )
         elif isinstance(value, Decimal) and cfield.spec.decimal_comma:
             row[cfield.name] = to_text(value).replace(".", ",")
         else:
@@ -70,12 +72,11 @@ def from_row(study: CompiledStudy, form: str, row: dict[str, str]) -> dict[str, 
     raw: dict[str, Any] = {}
     for cfield in _form(study, form).inputs:
         if cfield.spec.type == FieldType.multichoice:
-            ticked = [code for column, code in _options(cfield).items() if row.get(column, "").strip() == "1"]
-            missing = [code for code in ticked if isinstance(code, str) and code in cfield.missing_codes]
-            if missing and len(ticked) == 1:
-                raw[cfield.name] = missing[0]
-            elif ticked:
-                raw[cfield.name] = ticked
+            ticked = [
+                code for column, code in option_columns(cfield).items() if row.get(column, "").strip() == "1"
+            ]
+            if ticked:
+                raw[cfield.name] = ticked  # a missing-data code ticked alone: the engine reads it as the code
         elif row.get(cfield.name, "") != "":
             raw[cfield.name] = row[cfield.name]
     return raw
