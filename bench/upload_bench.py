@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 from app.auth.service import actor_for_user  # noqa: E402
-from app.core.database import make_engine, make_session_factory  # noqa: E402
+from app.core.database import dumps_json, make_engine, make_session_factory  # noqa: E402
 from app.demo.synthetic import form_values  # noqa: E402
 from app.forms.compile import load_study  # noqa: E402
 from app.forms.engine import PatientData, validate  # noqa: E402
@@ -136,6 +136,8 @@ def storage_floor(source_url: str, backend: str) -> float:
             assert raw is not None
             marker = "?" if backend == "sqlite" else "%s"
             cursor = raw.cursor()
+            # make_engine leaves the sqlite3 driver in autocommit (it issues BEGIN itself): without an
+            # explicit BEGIN every row would be a transaction of its own, unlike the upload's one.
             if backend == "sqlite":
                 cursor.execute("BEGIN")
             for table in COPIED[:3]:  # what the rows refer to; not the upload's work
@@ -143,9 +145,7 @@ def storage_floor(source_url: str, backend: str) -> float:
                 _insert(cursor, table, names, rows, marker)
             raw.commit()
             start = time.perf_counter()
-            if (
-                backend == "sqlite"
-            ):  # SQLAlchemy leaves the driver in autocommit: one transaction, as the upload
+            if backend == "sqlite":
                 cursor.execute("BEGIN")
             for table in WRITTEN:
                 names, rows = tables[table]
@@ -163,8 +163,8 @@ def _insert(cursor: Any, table: str, names: list[str], rows: list[tuple[Any, ...
 
 
 def _as_param(value: Any) -> Any:
-    # PostgreSQL hands JSON columns back parsed; they go back in as their text.
-    return json.dumps(value) if isinstance(value, dict | list) else value
+    # PostgreSQL hands JSON columns back parsed: they go back in as the very text the app wrote.
+    return dumps_json(value) if isinstance(value, dict | list) else value
 
 
 def main() -> None:

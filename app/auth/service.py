@@ -136,7 +136,8 @@ def deactivate_user(session: Session, actor: Actor, email: str) -> User:
     user = user_by_email(session, email)
     if user.active:
         user.active = False
-        user.session_epoch += 1  # a later reactivation does not bring old sessions back
+        # Ends their web sessions for good: a later reactivation does not bring them back.
+        user.session_epoch = User.session_epoch + 1
         audit.append(
             session,
             actor,
@@ -150,7 +151,7 @@ def end_sessions(session: Session, user_id: int | None) -> None:
     """End every web session of the user, in every browser: they all began in an earlier epoch."""
     user = session.get(User, user_id) if user_id is not None else None
     if user is not None:
-        user.session_epoch += 1
+        user.session_epoch = User.session_epoch + 1  # in the database: concurrent ends never merge
 
 
 def authenticate_password(session: Session, email: str, password: str, source: str = "web") -> Actor:
