@@ -198,6 +198,7 @@ def test_the_r_script_runs_in_r(export: ExportResult, study_db: StudyDb, tmp_pat
 def test_the_codebook_documents_the_export(export: ExportResult) -> None:
     page = (export.folder / "codebook.html").read_text(encoding="utf-8")
     assert "Derived variables" in page and "This export" in page
+    assert "<th>Values and ranges</th>" in page and "built-in method" not in page
     assert "height_cm__missing" in page and "<code>.b</code> = <code>UNK</code>" in page
 
 
