@@ -331,7 +331,8 @@ def _check_other_rules(
             for number, values in patient.repeating.get(rule.form, {}).items():
                 run.check_rule(rule, values, pv, rule.form, number)
         elif rule.form in patient.once:
-            run.check_rule(rule, pv.once[rule.form], pv, rule.form)
+            # Instance 1, not the instance being saved: a query opened for it must name a row that exists.
+            run.check_rule(rule, pv.once[rule.form], pv, rule.form, 1)
 
 
 def validate_completion(study: CompiledStudy, patient: PatientData) -> list[Issue]:

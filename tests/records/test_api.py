@@ -74,6 +74,27 @@ def test_a_warning_saves_and_opens_a_query(api: Api) -> None:
     assert again.json()["queries_opened"] == 0
 
 
+def test_a_warning_on_another_once_form_opens_one_query_on_its_only_instance(api: Api) -> None:
+    record_id = api.new_record()
+    course = {"crs_occurred": "1", "crs_onset_day": "1", "crs_max_grade": "1", "icans_occurred": "0"}
+    saved = api.call("PUT", f"/api/v1/records/{record_id}/forms/toxicity_course", json={"values": course})
+    assert saved.status_code == 200, saved.text
+    day = {"assess_day": "2", "tmax_c": "38.6", "hypotension": "1", "vasopressors_n": "1", "o2_device": "0"}
+    for number, assess_day in ((1, "2"), (2, "3")):  # grade 3 each day, against a reported maximum of 1
+        added = api.call(
+            "POST",
+            f"/api/v1/records/{record_id}/forms/daily_assessment",
+            json={"values": {**day, "assess_day": assess_day}},
+        )
+        assert added.status_code == 201, added.text
+    queries = api.call("GET", f"/api/v1/queries?record_id={record_id}").json()
+    assert [(q["form"], q["instance"], q["field"]) for q in queries] == [
+        ("toxicity_course", 1, "crs_max_grade")
+    ]
+    form = api.call("GET", f"/api/v1/records/{record_id}/forms/toxicity_course/{queries[0]['instance']}")
+    assert form.status_code == 200
+
+
 def test_a_stale_etag_gets_412_and_changes_nothing(api: Api) -> None:
     record_id = api.new_record()
     first = put_demographics(api, record_id)
