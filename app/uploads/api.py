@@ -38,6 +38,8 @@ class UploadOut(BaseModel):
     unchanged: int = 0
     rejected: int = 0
     patients_created: int = 0
+    queries_opened: int = 0
+    ignored_columns: list[str] = []
     errors: list[dict[str, Any]] = []
     status_url: str
     report_csv_url: str
@@ -46,7 +48,7 @@ class UploadOut(BaseModel):
 def _out(upload: Upload) -> UploadOut:
     counts = {
         k: int(upload.summary.get(k, 0))
-        for k in ("created", "updated", "unchanged", "rejected", "patients_created")
+        for k in ("created", "updated", "unchanged", "rejected", "patients_created", "queries_opened")
     }
     rows = max(upload.rows_done, jobs.PROGRESS.get(upload.id, 0))
     return UploadOut(
@@ -59,6 +61,7 @@ def _out(upload: Upload) -> UploadOut:
         status=upload.status,
         rows_done=rows,
         errors=upload.errors,
+        ignored_columns=[str(c) for c in upload.summary.get("ignored_columns", [])],
         status_url=f"/api/v1/uploads/{upload.id}",
         report_csv_url=f"/api/v1/uploads/{upload.id}/report.csv",
         **counts,

@@ -43,12 +43,24 @@ def _multipart(path: Path, progress: Progress, task: Any) -> tuple[Iterator[byte
 
 
 def _summary(report: dict[str, Any]) -> str:
-    dry = " (dry run: nothing stored)" if report["dry_run"] else ""
+    if report["dry_run"]:
+        note = " (dry run: nothing stored)"
+    elif report["status"] == "rejected":
+        note = " (nothing stored: fix the problems below and upload the whole file again)"
+    else:
+        note = ""
+    would = "would be " if report["dry_run"] or report["status"] == "rejected" else ""
     lines = [
-        f"{report['filename']}: {report['status']}{dry}",
-        f"  created {report['created']}, updated {report['updated']}, unchanged {report['unchanged']}, "
-        f"rejected rows {report['rejected']}, new patients {report['patients_created']}",
+        f"{report['filename']}: {report['status']}{note}",
+        f"  form entries {would}created {report['created']}, updated {report['updated']}, "
+        f"unchanged {report['unchanged']}; new patients {report['patients_created']}; "
+        f"rejected rows {report['rejected']}",
     ]
+    if report.get("queries_opened"):
+        lines.append(f"  data queries {would}opened by warning checks: {report['queries_opened']}")
+    if report.get("ignored_columns"):
+        shown = ", ".join(report["ignored_columns"])
+        lines.append(f"  calculated columns read past (the platform computes them): {shown}")
     for error in report["errors"][:50]:
         where = " ".join(
             f"{k}={error[k]}" for k in ("row", "record", "form", "instance", "field") if error.get(k)
@@ -78,6 +90,11 @@ def upload(
 ) -> None:
     """Upload a site extract (after `edc pseudonymise`). The upload is all or nothing: every problem
     is listed with its row, record, form, field and value, and nothing is stored unless there is none.
+
+    A blank cell clears the stored value: leave a column out to keep what is stored.
+
+    Uploading the same file again changes nothing.
+
     Exit code: 0 stored (or dry run clean), 1 rejected, 2 could not be sent."""
     headers = {"Authorization": f"Bearer {token}"}
     size = file.stat().st_size

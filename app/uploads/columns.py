@@ -52,6 +52,20 @@ class Layout:
     header: list[str]
     forms: dict[str, FormColumns]
     checked_for_identifiers: frozenset[str]
+    # Calculated variables, as a REDCap export carries them: read past, since the platform computes them.
+    ignored: tuple[str, ...] = ()
+
+    def owners(self) -> dict[str, list[str]]:
+        """Each data column (fields and form status) to the forms it belongs to: a variable may share
+        its name with one of another form, its values told apart by the row they stand on."""
+        owners: dict[str, list[str]] = {}
+        for form, columns in self.forms.items():
+            for names in columns.fields.values():
+                for name in names:
+                    owners.setdefault(name, []).append(form)
+            if columns.status is not None:
+                owners.setdefault(columns.status, []).append(form)
+        return owners
 
 
 def _columns_of(cfield: CField) -> dict[str, int | str | None]:
@@ -67,10 +81,20 @@ def layout(study: CompiledStudy, header: list[str]) -> Layout:
         for cfield in cform.inputs:
             for column, code in _columns_of(cfield).items():
                 known.setdefault(column, []).append((cform.name, cfield.name, code))
+    calculated = {
+        f.name
+        for cform in study.forms.values()
+        for f in cform.fields.values()
+        if f.spec.type == FieldType.calc
+    }
     forms: dict[str, FormColumns] = {}
     unknown: list[str] = []
+    ignored: list[str] = []
     for column in header:
         if column in META:
+            continue
+        if column in calculated or column.lower() in calculated:
+            ignored.append(column)
             continue
         if column.endswith("_complete") and column[: -len("_complete")] in study.forms:
             forms.setdefault(column[: -len("_complete")], FormColumns()).status = column
@@ -116,7 +140,7 @@ def layout(study: CompiledStudy, header: list[str]) -> Layout:
                     column=cfield.name,
                 )
     textual = [c for c in header if c not in META or c == "site_pseudonym"]
-    return Layout(header, forms, frozenset(c for c in textual if not _date_column(study, c)))
+    return Layout(header, forms, frozenset(c for c in textual if not _date_column(study, c)), tuple(ignored))
 
 
 def _date_column(study: CompiledStudy, column: str) -> bool:

@@ -98,7 +98,7 @@ def process(
         )
     except FileRefused as exc:
         report.error(exc.row or 1, exc.code, exc.message, field=exc.column)
-    upload.summary = report.counts()
+    upload.summary = {**report.counts(), "ignored_columns": report.ignored_columns}
     upload.errors = report.errors
     upload.rows_done = report.rows
     upload.status = "rejected" if report.errors else "done"

@@ -48,7 +48,9 @@ class UploadReport:
     rows: int = 0
     values: int = 0
     warnings: int = 0
+    queries_opened: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
 
     def error(self, row: Row | int, code: str, message: str, **where: Any) -> None:
         number = row.number if isinstance(row, Row) else row
@@ -75,6 +77,7 @@ class UploadReport:
             "rows": self.rows,
             "values": self.values,
             "warnings": self.warnings,
+            "queries_opened": self.queries_opened,
             "errors": len(self.errors),
         }
 
@@ -107,6 +110,16 @@ class _Upload:
     ) -> None:
         self.session, self.study, self.actor, self.layout, self.report = session, study, actor, layout, report
         self.once_forms = [f for f in study.forms.values() if not f.repeating and f.name in layout.forms]
+        # The columns a row may not fill: those of the forms it does not hold (a once row holds the
+        # once-forms, a repeating row its own form). REDCap leaves them blank; an unticked box is "0".
+        self.owners = layout.owners()
+        held = {"": {f.name for f in self.once_forms}}
+        held |= {form: {form} for form in layout.forms if form not in held[""]}
+        self.foreign = {
+            kind: [c for c, owners in self.owners.items() if not forms.intersection(owners)]
+            for kind, forms in held.items()
+        }
+        self.boxes = {c for columns in layout.forms.values() for c in columns.codes}
         self.writes: list[FormChange] = []
         self.new_record_ids: set[str] = set()
         self.warned: list[Warned] = []
@@ -124,7 +137,7 @@ class _Upload:
                 continue
             self.apply_patient(patients[record.id], rows)
         write(self.session, self.actor, self.writes)
-        open_for_warnings(self.session, self.actor, self.warned)
+        self.report.queries_opened += open_for_warnings(self.session, self.actor, self.warned)
         self.writes, self.warned = [], []
 
     def records_for(self, groups: list[tuple[str, list[Row]]]) -> dict[str, Record]:
@@ -221,6 +234,8 @@ class _Upload:
             )
             return
         instrument = row.cells.get("redcap_repeat_instrument", "").strip()
+        if self.stray_values(row, record.record_id, instrument):
+            return
         if not instrument:
             for cform in self.once_forms:
                 self.save(patient, row, cform, None)
@@ -249,6 +264,34 @@ class _Upload:
             )
             return
         self.save(patient, row, repeating, int(text))
+
+    def stray_values(self, row: Row, record_id: str, instrument: str) -> bool:
+        """Values in columns of forms this row does not hold would be silently lost: refuse them."""
+        found = False
+        cells = row.cells
+        for column in self.foreign.get(instrument, ()):
+            text = cells.get(column, "").strip()
+            if not text or (text == "0" and column in self.boxes):
+                continue
+            owner = self.owners[column][0]
+            held = f"'{instrument}' only" if instrument else "the once-per-patient forms"
+            goes = (
+                f"on a row with redcap_repeat_instrument '{owner}'"
+                if owner in self.study.forms and self.study.forms[owner].repeating
+                else "on the patient's row with redcap_repeat_instrument blank"
+            )
+            self.report.error(
+                row,
+                "wrong_row_for_column",
+                f"column '{column}' belongs to '{owner}', but this row holds {held}: "
+                f"leave it blank here and give it {goes}",
+                record=record_id,
+                form=owner,
+                field=column,
+                value=text,
+            )
+            found = True
+        return found
 
     def save(self, patient: Patient, row: Row, cform: CForm, instance: int | None) -> None:
         record = patient.record
@@ -326,7 +369,7 @@ def apply_upload(
     chunk: int = CHUNK,
 ) -> UploadReport:
     """Validate and store every row; roll all of it back on any error or when `dry_run`."""
-    report = UploadReport()
+    report = UploadReport(ignored_columns=list(layout.ignored))
     upload = _Upload(session, study, actor, layout, report)
     savepoint = session.begin_nested()
     try:

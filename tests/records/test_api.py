@@ -80,7 +80,7 @@ def test_a_warning_on_another_once_form_opens_one_query_on_its_only_instance(api
     saved = api.call("PUT", f"/api/v1/records/{record_id}/forms/toxicity_course", json={"values": course})
     assert saved.status_code == 200, saved.text
     day = {"assess_day": "2", "tmax_c": "38.6", "hypotension": "1", "vasopressors_n": "1", "o2_device": "0"}
-    for number, assess_day in ((1, "2"), (2, "3")):  # grade 3 each day, against a reported maximum of 1
+    for assess_day in ("2", "3"):  # grade 3 each day, against a reported maximum of 1
         added = api.call(
             "POST",
             f"/api/v1/records/{record_id}/forms/daily_assessment",

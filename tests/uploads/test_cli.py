@@ -58,6 +58,7 @@ def test_a_rejected_upload_lists_its_problems_and_exits_1(server: tuple[str, str
     done = edc_upload(server, path)
     assert done.returncode == 1
     assert "row=2" in done.stdout and "field=weight_kg" in done.stdout and "'999'" in done.stdout
+    assert "nothing stored" in done.stdout and "would be created" in done.stdout
     assert "Traceback" not in done.stderr
 
 

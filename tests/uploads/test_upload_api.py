@@ -109,6 +109,7 @@ def test_a_new_patient_is_created_and_reuploading_changes_nothing(api: Api) -> N
         4,
         0,
     )
+    assert report["ignored_columns"] == []
     record_id = record_for(api, key)
     assert record_id is not None and record_id.startswith("HCB-")
     day2 = api.call("GET", f"/api/v1/records/{record_id}/forms/daily_assessment/2").json()
@@ -193,6 +194,36 @@ def test_a_missing_data_code_ticked_alone_is_stored_and_beside_answers_is_report
     record_id = record_for(api, alone)
     form = api.call("GET", f"/api/v1/records/{record_id}/forms/cart_infusion").json()
     assert form["values"]["prophylaxis"] == "UNK"
+
+
+def test_a_value_in_a_column_of_a_form_the_row_does_not_hold_is_refused(api: Api) -> None:
+    header = [*HEADER, "prophylaxis___1"]
+    rows = patient_rows(pseudonym(), **{"1__weight_kg": "99.9", "0__tmax_c": "39.1"})
+    rows[2]["prophylaxis___1"] = "0"  # an unticked box is no value: REDCap writes them as 0
+    refused = send(api, to_csv(rows, header))
+    assert refused.status_code == 422
+    found = [(e["row"], e["form"], e["field"], e["value"], e["code"]) for e in refused.json()["errors"]]
+    assert found == [
+        (2, "daily_assessment", "tmax_c", "39.1", "wrong_row_for_column"),
+        (3, "demographics", "weight_kg", "99.9", "wrong_row_for_column"),
+    ]
+    assert "leave it blank here" in refused.json()["errors"][0]["message"]
+
+
+def test_calculated_columns_of_a_redcap_export_are_read_past_and_reported(api: Api) -> None:
+    key = pseudonym()
+    header = [*HEADER, "crs_grade"]
+    rows = patient_rows(key, **{"0__weight_kg": "160"})  # outside the expected range: one data query
+    rows[2]["crs_grade"] = "1"  # what the site's copy said; the platform computes 3 from the row
+    report = send(api, to_csv(rows, header)).json()
+    assert (report["status"], report["ignored_columns"], report["queries_opened"]) == (
+        "done",
+        ["crs_grade"],
+        1,
+    )
+    record_id = record_for(api, key)
+    day2 = api.call("GET", f"/api/v1/records/{record_id}/forms/daily_assessment/2").json()
+    assert day2["computed"]["crs_grade"] == 3
 
 
 def test_report_csv_never_executes_a_cell(api: Api) -> None:
