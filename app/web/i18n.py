@@ -50,6 +50,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Top-code (VARIABLE=N, comma-separated)",
         "es": "Truncar (VARIABLE=N, separadas por comas)",
     },
+    "top_code_help": {
+        "en": "Starts with the study's top-codes; clear it to export the values as entered.",
+        "es": "Empieza con los truncamientos del estudio; vacíelo para exportar los valores tal cual.",
+    },
     "download_zip": {"en": "Download (zip)", "es": "Descargar (zip)"},
     "sign_in": {"en": "Sign in", "es": "Iniciar sesión"},
     "sign_out": {"en": "Sign out", "es": "Cerrar sesión"},
@@ -330,6 +334,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "error_text_404": {
         "en": "This page does not exist, or it belongs to a patient outside your site.",
         "es": "Esta página no existe, o pertenece a un paciente de fuera de su centro.",
+    },
+    "unsaved_changes": {
+        "en": "This page has changes that are not saved. Go on without them? "
+        "(Cancel, then Save, keeps them.)",
+        "es": "Esta página tiene cambios sin guardar. ¿Continuar sin ellos? "
+        "(Cancelar y luego Guardar los conserva.)",
     },
     "error_text_503": {
         "en": "Another change is being stored (a bulk upload, for example), so nothing was saved.",

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -192,6 +193,35 @@ def test_complete_then_edit_with_a_reason(browser: Browser, base: str) -> None:
     expect(page.locator("table.history")).to_contain_text("Chart re-read")
     expect(page.locator("table.history")).to_contain_text("70.5 kg")
     shot(page, "08-history")
+    context.close()
+
+
+def test_mark_complete_with_unsaved_changes_asks_first_and_keeps_them(browser: Browser, base: str) -> None:
+    context, page = signed_in(browser, base, "entry_fhcc")
+    record_id = new_patient(page)
+    page.goto(f"/records/{record_id}/forms/demographics")
+    page.get_by_label("Age at CAR-T infusion (years)").fill("57")
+    page.get_by_label("Female").check()
+    page.get_by_label("Weight").fill("70.5")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_contain_text("Saved")
+    page.get_by_label("Weight").fill("72.0")
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", answer)
+    page.get_by_role("button", name="Mark complete").click()
+    expect(page.get_by_label("Weight")).to_have_value("72.0")
+    assert asked and "not saved" in asked[0]
+    expect(page.locator(".meta")).not_to_contain_text("Complete")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_contain_text("Saved")
+    page.get_by_role("button", name="Mark complete").click()  # nothing unsaved: no question
+    expect(page.locator(".flash")).to_contain_text("Marked complete")
+    assert len(asked) == 1
     context.close()
 
 

@@ -4,6 +4,8 @@
 // 2. The reason-for-change box of a complete form appears once something is changed.
 // 3. Study-day helper: a calendar date typed next to a study-day field becomes a study day, counted from
 //    the infusion date kept in this tab's sessionStorage. The date inputs have no name: never submitted.
+// 4. Unsaved changes: leaving the page, or a workflow button (Mark complete, Lock...) that posts only
+//    the status, would drop what was typed; the page asks first. Saving the form clears the flag.
 (function () {
   "use strict";
   const form = document.getElementById("crf");
@@ -126,6 +128,26 @@
   announced = new Set(Array.from(form.querySelectorAll("[data-issues] .issue")).map(function (p) {
     return p.closest("[data-issues]").dataset.issues + "|" + p.textContent.replace(/^[✖⚠]\s*/, "").trim();
   }));
+
+  // 4. Unsaved changes (a refused save shows values that are not stored yet).
+  let dirty = submitted;
+  form.addEventListener("input", function () { dirty = true; });
+  form.addEventListener("change", function () { dirty = true; });
+  form.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+  document.querySelectorAll("form[data-workflow]").forEach(function (workflow) {
+    workflow.addEventListener("submit", function (event) {
+      if (dirty && !window.confirm(form.dataset.unsaved)) {
+        event.preventDefault();
+        return;
+      }
+      dirty = false;
+    });
+  });
 
   // 2. Reason for change.
   const reasonBox = document.getElementById("reason-box");
