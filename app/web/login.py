@@ -21,9 +21,9 @@ from app.core.deps import SessionDep
 from app.core.errors import Unauthorized
 from app.models import User
 from app.web.auth import WebActor, check_csrf, choose_language, replace_session, web_session
-from app.web.cookies import WebSession
+from app.web.cookies import LANGUAGE_COOKIE, WebSession
 from app.web.htmlroute import HtmlRoute
-from app.web.i18n import Translator
+from app.web.i18n import LANGUAGES, Translator
 from app.web.posted import Posted, text_of
 from app.web.render import page, redirect, set_flash
 
@@ -67,6 +67,10 @@ def login(request: Request, session: SessionDep, form: Posted) -> Response:
     user = session.get(User, actor.user_id)
     assert user is not None
     replace_session(request, WebSession(user_id=user.id, epoch=user.session_epoch))
+    if request.cookies.get(LANGUAGE_COOKIE) not in LANGUAGES:
+        # Remembered in the browser, so that pages seen signed out (signed out, session ended) stay
+        # in the user's language.
+        request.state.new_language = user.language
     return redirect(request, target)
 
 

@@ -123,6 +123,12 @@ def test_deactivation_ends_sessions_for_good(web: Web) -> None:
     assert web.login("entry_lafe").get("/records").status_code == 200
 
 
+def test_a_spanish_user_reads_spanish_after_signing_out(web: Web) -> None:
+    client = web.login("entry_hcb")  # language es; the test browser asks for nothing in particular
+    assert post(client, "/logout", page="/records").status_code == 303
+    assert "Ha cerrado la sesión." in client.get("/login").text
+
+
 def test_a_forged_session_cookie_is_worth_nothing(web: Web) -> None:
     client = web.login("entry_fhcc")
     value = client.cookies[COOKIE]
