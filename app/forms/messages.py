@@ -24,6 +24,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "not_integer": {"en": "'{value}' is not a whole number", "es": "'{value}' no es un número entero"},
     "not_number": {"en": "'{value}' is not a number", "es": "'{value}' no es un número"},
+    "decimal_comma": {
+        "en": "'{value}' has a decimal comma: write it with a point, {suggestion}",
+        "es": "'{value}' lleva coma decimal: escríbalo con punto, {suggestion}",
+    },
     "precision": {
         "en": "'{value}' has more than {precision} decimal place(s)",
         "es": "'{value}' tiene más de {precision} decimal(es)",

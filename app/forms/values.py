@@ -84,6 +84,9 @@ def _decimal_parser(precision: int | None, comma: bool) -> Parser:
         if comma:
             text = text.replace(",", ".")
         if not _DECIMAL.match(text):
+            if text.count(",") == 1 and _DECIMAL.match(text.replace(",", ".")):
+                # A decimal comma where the field takes a point: say so rather than "not a number".
+                raise Invalid("decimal_comma", suggestion=text.replace(",", "."))
             raise Invalid("not_number")
         try:
             value = Decimal(text)

@@ -246,7 +246,7 @@ def test_identifiers_are_kept_when_the_study_allows_them(make_study: Any) -> Non
         ("NaN", "not_number"),
         ("1_000", "not_number"),
         (True, "not_number"),
-        ("12,5", "not_number"),
+        ("12,5", "decimal_comma"),
         (" ", None),
         ("", None),
         (None, None),
@@ -255,6 +255,13 @@ def test_identifiers_are_kept_when_the_study_allows_them(make_study: Any) -> Non
 def test_decimal_inputs(study: CompiledStudy, raw: Any, code: str | None) -> None:
     result = validate(study, "vitals", {"age": "40", "weight": raw})
     assert [i.code for i in result.issues] == ([code] if code else [])
+
+
+def test_a_decimal_comma_where_a_point_is_expected_says_how_to_write_it(study: CompiledStudy) -> None:
+    result = validate(study, "vitals", {"age": "40", "weight": "70,5"})
+    assert codes(result) == {("weight", "decimal_comma")}
+    assert result.errors[0].message["es"] == "'70,5' lleva coma decimal: escríbalo con punto, 70.5"
+    assert codes(validate(study, "vitals", {"age": "40", "weight": "1,234,5"})) == {("weight", "not_number")}
 
 
 def test_decimal_comma_fields_accept_a_comma(make_study: Any) -> None:
