@@ -1,10 +1,12 @@
 """The canonical upload file: REDCap's flat format, with a site pseudonym instead of a record id.
 
-Header: record_id, redcap_repeat_instrument, redcap_repeat_instance, site_pseudonym, then every input
-column of every form in definition order (checkboxes as `variable___code`, see forms/redcap/flat.py); a
-column two forms share (a variable of a once-form and of a repeating form with the same name) appears
-once and means what the row's instrument says. One row per patient for the once-forms, then one row per
-repeating instance. Calculated fields are left out: the platform computes them.
+Header: record_id, redcap_repeat_instrument, redcap_repeat_instance, redcap_data_access_group (the
+profile's site code on every row, so that an upload with another site's account is refused),
+site_pseudonym, then every input column of every form in definition order (checkboxes as
+`variable___code`, see forms/redcap/flat.py); a column two forms share (a variable of a once-form and
+of a repeating form with the same name) appears once and means what the row's instrument says. One
+row per patient for the once-forms, then one row per repeating instance. Calculated fields are left
+out: the platform computes them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from app.pseudonymise.cells import Value
 from app.pseudonymise.guard import OutCell
 from app.pseudonymise.patients import Instance, Patient
 
-META = ["record_id", "redcap_repeat_instrument", "redcap_repeat_instance", "site_pseudonym"]
+META = [
+    "record_id",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    "redcap_data_access_group",
+    "site_pseudonym",
+]
 
 
 @dataclass(frozen=True)
@@ -56,16 +64,18 @@ def _typed(cform: CForm, values: dict[str, Value]) -> dict[str, object]:
     return typed
 
 
-def patient_rows(study: CompiledStudy, pseudonym: str, patient: Patient, names: list[str]) -> list[OutRow]:
+def patient_rows(
+    study: CompiledStudy, site: str, pseudonym: str, patient: Patient, names: list[str]
+) -> list[OutRow]:
     once: dict[str, str] = {}
     for cform in study.forms.values():
         if not cform.repeating:
             once.update(to_row(study, cform.name, _typed(cform, patient.once.values)))
-    rows = [_row(names, once, ["", "", "", pseudonym], "once-forms", patient.once)]
+    rows = [_row(names, once, ["", "", "", site, pseudonym], "once-forms", patient.once)]
     for cform in study.forms.values():
         for number, instance in enumerate(patient.repeating.get(cform.name, []), start=1):
             cells = to_row(study, cform.name, _typed(cform, instance.values))
-            meta = ["", cform.name, str(number), pseudonym]
+            meta = ["", cform.name, str(number), site, pseudonym]
             rows.append(_row(names, cells, meta, f"{cform.name} #{number}", instance))
     return rows
 

@@ -13,6 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from app.core.settings import get_settings
+from app.forms.loader import STUDY_FILE
+from app.forms.model import CompiledStudy
 from app.pseudonymise.errors import IdentifierFound, ProfileError, PseudonymiseError
 from app.pseudonymise.keys import key_file_warning, new_key
 from app.pseudonymise.service import LINKAGE_SUFFIX, Summary
@@ -99,9 +102,9 @@ def pseudonymise(
     the patient's CAR-T infusion (day 0, the day before is -1); the date of birth becomes the age at
     infusion in whole years (top-coded, 90 by default) and the infusion date its year; every identifier
     column is dropped. Output: REDCap's flat format (one row per patient for the once-forms, one per
-    repeating instance; record_id blank, site_pseudonym set), UTF-8, byte-identical for the same input
-    and key. A linkage file (pseudonym -> MRN, default: OUT.linkage-KEEP-AT-SITE.csv) is written for
-    the site to keep.
+    repeating instance; record_id blank, redcap_data_access_group the profile's site, site_pseudonym
+    set), UTF-8, byte-identical for the same input and key. A linkage file (pseudonym -> MRN, default:
+    OUT.linkage-KEEP-AT-SITE.csv) is written for the site to keep.
 
     Nothing is written when the extract does not match the profile, a value or date cannot be converted,
     an infusion date is missing, or any name, MRN, national ID or calendar date of the input (or anything
@@ -111,7 +114,7 @@ def pseudonymise(
     Then, for each extract: `edc pseudonymise extract.csv --profile site_exports/HCB.yaml --key-file site.key
     --out upload.csv`, and upload upload.csv with `edc upload`.
 
-    The study definition is read from EDC_FORMS_DIR (default: forms).
+    The study definition is read from EDC_FORMS_DIR (default: forms, in the folder the command runs in).
     """
     if new_key_file is not None:
         if any(v is not None for v in (extract, profile, key_file, out, linkage)):
@@ -125,14 +128,28 @@ def pseudonymise(
             "error: give LOCAL_EXTRACT, --profile, --key-file and --out (or --new-key KEYFILE)", err=True
         )
         raise typer.Exit(2)
-    from app.core.cli_context import configured_study
-
-    study = configured_study()
+    study = _study()
     if key_file.is_file() and (warning := key_file_warning(key_file)):
         typer.echo(f"warning: {warning}", err=True)
     with _Bar(Console(stderr=True)) as bar:
         summary = _run(lambda: run(extract, profile, key_file, out, study, linkage, bar))
     _summary(Console(), summary)
+
+
+def _study() -> CompiledStudy:
+    """The study definition, with what to do when there is none where the step looks for it."""
+    from app.core.cli_context import configured_study
+
+    directory = get_settings().forms_dir
+    if not (directory / STUDY_FILE).is_file():
+        why = f"no {STUDY_FILE} there" if directory.is_dir() else "no such folder"
+        typer.echo(
+            f"error: no study definition in '{directory}' ({why}): run from the project folder or set "
+            "EDC_FORMS_DIR to the folder of the study definition",
+            err=True,
+        )
+        raise typer.Exit(1)
+    return configured_study()
 
 
 def _run(step: Callable[[], T]) -> T:

@@ -58,7 +58,8 @@ def pseudonymise(
     patients = sorted(((pseudonym(key, p.mrn), p) for p in collector.finish()), key=lambda item: item[0])
     _check_unique(patients)
     names = canonical.header(study)
-    rows = [row for code, patient in patients for row in canonical.patient_rows(study, code, patient, names)]
+    site = plan.profile.site
+    rows = [row for code, p in patients for row in canonical.patient_rows(study, site, code, p, names)]
     findings = find_identifiers(canonical.out_cells(study, rows), known, plan.mrn_pattern)
     if findings:
         raise IdentifierFound(findings)
@@ -68,7 +69,7 @@ def pseudonymise(
     for cform in study.forms.values():
         if cform.repeating:
             counts[cform.name] = sum(len(p.repeating.get(cform.name, [])) for _, p in patients)
-    return Summary(plan.profile.site, len(patients), counts, out, linkage)
+    return Summary(site, len(patients), counts, out, linkage)
 
 
 def _check_paths(extract: Path, out: Path, linkage: Path, key_file: Path) -> None:

@@ -78,6 +78,28 @@ def test_a_bad_profile_is_reported_with_file_and_line(tmp_path: Path) -> None:
     )
 
 
+def test_outside_the_project_folder_it_says_where_the_study_definition_is_looked_for(
+    tmp_path: Path,
+) -> None:
+    edc("--new-key", "site.key", cwd=tmp_path)
+    arguments = [str(extract_of("HCB")), "--profile", str(EXPORTS / "HCB.yaml"), "--key-file", "site.key"]
+    command = [sys.executable, "-m", "app.cli", "pseudonymise", *arguments, "--out", "upload.csv"]
+    without = {k: v for k, v in os.environ.items() if k != "EDC_FORMS_DIR"}
+    (tmp_path / "empty").mkdir()
+
+    for env, shown, why in (
+        (without, "forms", "no such folder"),
+        ({**without, "EDC_FORMS_DIR": "empty"}, "empty", "no study.yaml there"),
+    ):
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1
+        assert result.stderr.splitlines() == [
+            f"error: no study definition in '{shown}' ({why}): run from the project folder or set "
+            "EDC_FORMS_DIR to the folder of the study definition"
+        ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "site.key"]
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     missing = edc(str(extract_of("HCB")), "--profile", str(EXPORTS / "HCB.yaml"), cwd=tmp_path)
     assert missing.returncode == 2

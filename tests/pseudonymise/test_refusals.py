@@ -264,3 +264,23 @@ def test_problems_are_listed_together(study: CompiledStudy, tmp_path: Path, key_
     lines = _refused(study, tmp_path, key_file, _hcb(tmp_path, edit), "HCB")
     assert sum("the MRN does not match the profile's mrn_pattern" in line for line in lines) == 8
     assert sum("column 'Sexo'" in line for line in lines) == 8
+
+
+def test_dates_written_with_a_month_name_are_refused(
+    study: CompiledStudy, tmp_path: Path, key_file: Path
+) -> None:
+    def edit(rows: Rows) -> Rows:
+        infections = [row for row in rows if row["Tipo de registro"] == "INFECCION"]
+        infections[0]["Microorganismo"] = "E. coli, infusión 8 de marzo de 2023"
+        infections[-1]["Microorganismo"] = "Klebsiella, nacida 13-oct-1964"
+        return rows
+
+    lines = _refused(study, tmp_path, key_file, _hcb(tmp_path, edit), "HCB", kind=IdentifierFound)
+    assert len(lines) == 2
+    for line in lines:
+        assert re.fullmatch(
+            r"output row \d+ \(infections #\d, from hcb\.csv line \d+, column 'Microorganismo'\), "
+            r"column 'infection_organism': holds a calendar date with a month name",
+            line,
+        )
+        assert "marzo" not in line and "oct" not in line

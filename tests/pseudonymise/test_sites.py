@@ -49,6 +49,19 @@ def test_every_row_validates_with_the_engine(
     assert all(p.once["record_id"] == "" and p.once["site_pseudonym"] for p in patients.values())
 
 
+@pytest.mark.parametrize("site", SITES)
+def test_every_row_carries_the_site_code_of_the_profile(
+    site: str, study: CompiledStudy, key_file: Path, tmp_path: Path
+) -> None:
+    """The upload refuses rows of another site (`wrong_site`), so a file cannot land in the wrong site."""
+    out = tmp_path / "upload.csv"
+    run_site(site, study, key_file, out)
+
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert len(rows) > SETTINGS[site].cases.patients, "once rows and repeating rows"
+    assert {row["redcap_data_access_group"] for row in rows} == {site}
+
+
 def _identifiers(site: str, study: CompiledStudy) -> set[str]:
     """Every name, record number, national ID and calendar date the site's extract holds."""
     found: set[str] = set()
