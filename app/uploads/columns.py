@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from app.forms.model import CField, CompiledStudy
 from app.forms.redcap.flat import option_columns
 from app.forms.schema import FieldType
+from app.pseudonymise.guard import MONTH_NAME_DATE
 from app.uploads.reader import FileRefused
 
 META = (
@@ -32,9 +33,15 @@ IDENTIFIER_VALUES = {
     "a Spanish NIE": re.compile(r"\b[XYZ]\d{7}[A-HJ-NP-TV-Z]\b"),
     "a US social security number": re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
     "a calendar date": re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[/-]\d{1,2}[/-]\d{4})\b"),
+    "a calendar date with a month name": MONTH_NAME_DATE,
 }
 # One pass over a cell tells whether any pattern may match; the per-pattern loop then names which.
-_ANY_IDENTIFIER = re.compile("|".join(f"(?:{p.pattern})" for p in IDENTIFIER_VALUES.values()))
+_ANY_IDENTIFIER = re.compile(
+    "|".join(
+        f"(?i:{p.pattern})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})"
+        for p in IDENTIFIER_VALUES.values()
+    )
+)
 
 
 @dataclass

@@ -43,7 +43,6 @@ class UploadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    rejected: int = 0
     patients_created: int = 0
     rows: int = 0
     values: int = 0
@@ -51,6 +50,13 @@ class UploadReport:
     queries_opened: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    # Rows with a problem (counted once however many): an error's own row, or every row of a patient
+    # that could not be found or created.
+    rejected_rows: set[int] = field(default_factory=set)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejected_rows)
 
     def error(self, row: Row | int, code: str, message: str, **where: Any) -> None:
         number = row.number if isinstance(row, Row) else row
@@ -66,6 +72,8 @@ class UploadReport:
         }
         entry.update({k: v for k, v in where.items() if k in entry})
         self.errors.append(entry)
+        if number:
+            self.rejected_rows.add(number)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -133,7 +141,7 @@ class _Upload:
         for key, rows in groups:
             record = records.get(key)
             if record is None:
-                self.report.rejected += len(rows)
+                self.report.rejected_rows.update(row.number for row in rows)
                 continue
             self.apply_patient(patients[record.id], rows)
         write(self.session, self.actor, self.writes)
@@ -205,10 +213,7 @@ class _Upload:
             rows, key=lambda r: (bool(r.cells.get("redcap_repeat_instrument", "").strip()), r.number)
         )
         for row in ordered:
-            before = len(self.report.errors)
             self.apply_row(patient, row)
-            if len(self.report.errors) > before:
-                self.report.rejected += 1
 
     def check_row(self, row: Row) -> None:
         self.report.rows += 1

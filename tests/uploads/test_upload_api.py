@@ -201,7 +201,7 @@ def test_a_value_in_a_column_of_a_form_the_row_does_not_hold_is_refused(api: Api
     rows = patient_rows(pseudonym(), **{"1__weight_kg": "99.9", "0__tmax_c": "39.1"})
     rows[2]["prophylaxis___1"] = "0"  # an unticked box is no value: REDCap writes them as 0
     refused = send(api, to_csv(rows, header))
-    assert refused.status_code == 422
+    assert refused.status_code == 422 and refused.json()["rejected"] == 2
     found = [(e["row"], e["form"], e["field"], e["value"], e["code"]) for e in refused.json()["errors"]]
     assert found == [
         (2, "daily_assessment", "tmax_c", "39.1", "wrong_row_for_column"),
@@ -249,6 +249,7 @@ def test_report_csv_never_executes_a_cell(api: Api) -> None:
         (b"site_pseudonym,nombre\nabc,Maria\n", "x.csv", "identifier_column"),
         (b"site_pseudonym,disease_other\nabc,DNI 12345678Z\n", "x.csv", "identifier_value"),
         (b"site_pseudonym,disease_other\nabc,seen 03/04/2021\n", "x.csv", "identifier_value"),
+        (b"site_pseudonym,disease_other\nabc,relapse on 3 de marzo de 2021\n", "x.csv", "identifier_value"),
         (b"", "x.csv", "empty_file"),
         (b"PK\x03\x04 truncated", "x.xlsx", "damaged_xlsx"),
         (b"{not json", "x.json", "malformed_json"),
