@@ -39,7 +39,13 @@ class ExportRequest(BaseModel):
     status: Literal["complete", "verified"] | None = None
     lang: str | None = None
     drop_free_text: bool = False
-    top_code: dict[str, Decimal] = Field(default={}, description='e.g. {"age": 90}')
+    top_code: dict[str, Decimal | None] = Field(
+        default={},
+        description="Top-coding: values of a variable above N are exported as N. Omitted, the study's "
+        "declared top-codes apply (`top_code` in the definition, listed in the codebook). A mapping is "
+        "merged over them: a number sets or adds a variable's limit, null switches that variable's "
+        'declared top-code off, e.g. {"variable_a": 90, "variable_b": null}.',
+    )
     delivery: Literal["zip", "folder"] = "zip"
 
 

@@ -25,6 +25,20 @@ UserOption = Annotated[
 SitesOption = Annotated[
     list[str] | None, typer.Option("--sites", help="Site codes, e.g. HCB,FHCC (default: all).")
 ]
+TopCodeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--top-code",
+        help="VARIABLE=N: values above N are shown as N, over the study's declared top-codes "
+        "(e.g. VARIABLE=90); VARIABLE=none switches that variable's declared top-code off.",
+    ),
+]
+NoTopCodeOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-top-code", help="Leave out the study's declared top-codes (--top-code still applies)."
+    ),
+]
 
 
 def cli_actor(session: Session, email: str) -> Actor:
@@ -53,10 +67,8 @@ def export(
     ] = None,
     lang: Annotated[str | None, typer.Option(help="Language of labels (default: the study's first).")] = None,
     drop_free_text: Annotated[bool, typer.Option(help="Leave out text and notes fields.")] = False,
-    top_code: Annotated[
-        list[str] | None,
-        typer.Option(help="VARIABLE=N: values above N are shown as N (e.g. age=90)."),
-    ] = None,
+    top_code: TopCodeOption = None,
+    no_top_code: NoTopCodeOption = False,
 ) -> None:
     """Write the merged dataset (patients + one table per repeating form), its codebook and a manifest.
 
@@ -75,6 +87,7 @@ def export(
             lang=lang,
             drop_free_text=drop_free_text,
             top_code=parse_top_code(top_code),
+            study_top_codes=not no_top_code,
         )
     except DomainError as exc:
         fail(exc.detail)
@@ -142,7 +155,8 @@ def summary(
     sites: SitesOption = None,
     status: Annotated[str | None, typer.Option(help="complete or verified form instances only.")] = None,
     lang: Annotated[str | None, typer.Option(help="Language of labels (default: the study's first).")] = None,
-    top_code: Annotated[list[str] | None, typer.Option(help="VARIABLE=N, as for export.")] = None,
+    top_code: TopCodeOption = None,
+    no_top_code: NoTopCodeOption = False,
 ) -> None:
     """Write Table 1 by a grouping variable and the cumulative incidence of an event with a competing one."""
     from app.exports.summary.render import write_summary
@@ -165,6 +179,7 @@ def summary(
             status=status,
             lang=lang,
             top_code=parse_top_code(top_code),
+            study_top_codes=not no_top_code,
         )
     except (DomainError, ValueError) as exc:
         fail(exc.detail if isinstance(exc, DomainError) else f"--at wants days such as 28,60 ({exc})")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from app.exports.columns import Column, label_in
+from app.exports.options import limit_text
 from app.exports.plan import Plan
 from app.exports.typed import companion_name
 
@@ -64,7 +65,7 @@ def _notes(plan: Plan, column: Column, dropped: bool) -> str:
     if dropped:
         notes.append("left out: free text (--drop-free-text)")
     if column.top_code is not None:
-        shown = format(column.top_code.normalize(), "f")
+        shown = limit_text(column.top_code)
         notes.append(f"top-coded: values above {shown} are shown as {shown}")
     if column.numeric and column.missing and "parquet" in plan.formats:
         notes.append(f"Parquet: missing-data codes in {companion_name(column)}")

@@ -134,7 +134,9 @@ def _field_kind(cfield: CField) -> Kind:
     return Kind.text
 
 
-def field_columns(study: CompiledStudy, cfield: CField, top_code: Mapping[str, Decimal]) -> list[Column]:
+def field_columns(
+    study: CompiledStudy, cfield: CField, top_code: Mapping[str, Decimal | None]
+) -> list[Column]:
     spec = cfield.spec
     order = [m.code for m in study.spec.missing_codes]
     missing = tuple(code for code in order if code in cfield.missing_codes)
@@ -175,7 +177,7 @@ def field_columns(study: CompiledStudy, cfield: CField, top_code: Mapping[str, D
     return [base]
 
 
-def derived_column(study: CompiledStudy, derived: CDerived, top_code: Mapping[str, Decimal]) -> Column:
+def derived_column(study: CompiledStudy, derived: CDerived, top_code: Mapping[str, Decimal | None]) -> Column:
     spec = derived.spec
     codes = _yes_no(study) if spec.result == "yesno" else _choice_codes(spec.choices)
     kinds = {"integer": Kind.integer, "decimal": Kind.decimal, "yesno": Kind.integer, "text": Kind.text}
@@ -221,7 +223,10 @@ def _table(name: str, form: str | None, columns: list[Column], drop_free_text: b
 
 
 def table_specs(
-    study: CompiledStudy, *, drop_free_text: bool = False, top_code: Mapping[str, Decimal] | None = None
+    study: CompiledStudy,
+    *,
+    drop_free_text: bool = False,
+    top_code: Mapping[str, Decimal | None] | None = None,
 ) -> list[TableSpec]:
     """`patients` first, then each repeating form in the study's order. Identifiers are never exported."""
     limits = top_code or {}

@@ -44,7 +44,10 @@ class ExportOptions:
     status: str | None = None
     lang: str | None = None
     drop_free_text: bool = False
-    top_code: Mapping[str, Decimal] = field(default_factory=dict)
+    # Over the study's declared top-codes: a number sets (or adds) a variable's limit, None switches
+    # that variable's off. Once `checked`, this is the complete list applied, defaults included.
+    top_code: Mapping[str, Decimal | None] = field(default_factory=dict)
+    study_top_codes: bool = True  # False: only `top_code` applies, none of the study's defaults
 
     def describe(self) -> dict[str, Any]:
         """The filters and sharing options, as recorded in the manifest and the audit trail."""
@@ -54,7 +57,9 @@ class ExportOptions:
             "status": self.status,
             "lang": self.lang,
             "drop_free_text": self.drop_free_text,
-            "top_code": {name: str(limit) for name, limit in sorted(self.top_code.items())},
+            "top_code": {
+                name: str(limit) for name, limit in sorted(self.top_code.items()) if limit is not None
+            },
         }
 
 
@@ -66,18 +71,44 @@ def split_list(values: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def parse_top_code(values: Iterable[str] | None) -> dict[str, Decimal]:
-    """`["age=90"]` -> `{"age": Decimal(90)}`."""
-    limits: dict[str, Decimal] = {}
+def parse_top_code(values: Iterable[str] | None) -> dict[str, Decimal | None]:
+    """`["score=90", "other=none"]` -> `{"score": Decimal(90), "other": None}` (None: switched off)."""
+    limits: dict[str, Decimal | None] = {}
     for value in split_list(values):
         name, sep, limit = value.partition("=")
         try:
             if not sep or not name.strip():
                 raise InvalidOperation
-            limits[name.strip()] = Decimal(limit.strip())
+            number = None if limit.strip().lower() == "none" else Decimal(limit.strip())
+            if number is not None and not number.is_finite():
+                raise InvalidOperation
+            limits[name.strip()] = number
         except InvalidOperation:
-            raise BadOption(f"--top-code wants VARIABLE=NUMBER, not '{value}'") from None
+            raise BadOption(f"--top-code wants VARIABLE=NUMBER or VARIABLE=none, not '{value}'") from None
     return limits
+
+
+def limit_text(limit: Decimal) -> str:
+    """`Decimal("90.0")` -> `"90"`: a limit as written in cells, notes and the coordination page."""
+    return format(limit.normalize(), "f")
+
+
+def declared_top_codes(study: CompiledStudy) -> dict[str, Decimal]:
+    """The top-codes the definition declares (`top_code:` on a field or derived variable)."""
+    limits: dict[str, Decimal] = {}
+    for cform in study.forms.values():
+        for cfield in cform.fields.values():
+            if cfield.spec.top_code is not None:
+                limits[cfield.name] = cfield.spec.top_code
+    for derived in study.derived:
+        if derived.spec.top_code is not None:
+            limits[derived.name] = derived.spec.top_code
+    return limits
+
+
+def top_code_text(limits: Mapping[str, Decimal]) -> str:
+    """`{"score": Decimal(90)}` -> `"score=90"`, as the coordination page and `--top-code` read it."""
+    return ", ".join(f"{name}={limit_text(limit)}" for name, limit in limits.items())
 
 
 def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
@@ -91,7 +122,10 @@ def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
 
 
 def checked(study: CompiledStudy, options: ExportOptions) -> ExportOptions:
-    """The options with defaults filled in; a BadOption names the first thing that cannot be done."""
+    """The options with defaults filled in (the study's top-codes merged into `top_code`).
+
+    A BadOption names the first thing that cannot be done.
+    """
     known_sites = [s.code for s in study.spec.sites]
     for code in options.sites:
         if code not in known_sites:
@@ -103,7 +137,22 @@ def checked(study: CompiledStudy, options: ExportOptions) -> ExportOptions:
         raise BadOption(f"language '{lang}' is not one of the study's: {', '.join(study.spec.languages)}")
     for name in options.top_code:
         check_numeric_variable(study, name, "--top-code")
-    return replace(options, formats=check_formats(options.formats), lang=lang)
+    return replace(
+        options,
+        formats=check_formats(options.formats),
+        lang=lang,
+        top_code=applied_top_codes(study, options),
+        study_top_codes=False,  # merged in already: checking twice changes nothing
+    )
+
+
+def applied_top_codes(study: CompiledStudy, options: ExportOptions) -> dict[str, Decimal]:
+    """The study's declared top-codes (unless left out) with the coordinator's asked over them."""
+    limits: dict[str, Decimal | None] = {}
+    if options.study_top_codes:
+        limits.update(declared_top_codes(study))
+    limits.update(options.top_code)
+    return {name: limit for name, limit in sorted(limits.items()) if limit is not None}
 
 
 def check_numeric_variable(study: CompiledStudy, name: str, option: str) -> None:

@@ -16,7 +16,7 @@ from app.auth.actor import Actor
 from app.exports.columns import PATIENTS, Column, Role, TableSpec, table_specs
 from app.exports.derived import derived_frame
 from app.exports.loading import INSTANCE, PK, Loaded, load
-from app.exports.options import ExportOptions, NothingToExport
+from app.exports.options import ExportOptions, NothingToExport, limit_text
 from app.forms.model import CompiledStudy
 
 
@@ -62,7 +62,7 @@ def _column_expr(column: Column) -> pl.Expr:
         )
     if column.top_code is not None:
         limit = column.top_code
-        shown = pl.lit(format(limit.normalize(), "f"))
+        shown = pl.lit(limit_text(limit))
         expr = pl.when(expr.cast(pl.Float64, strict=False) > float(limit)).then(shown).otherwise(expr)
     return expr.alias(column.name)
 

@@ -42,6 +42,7 @@ WORDS: dict[str, dict[str, str]] = {
         "definition": "Definition",
         "expression": "Expression",
         "settings": "Settings",
+        "top_code": "exports show values above {n} as {n} unless the coordinator asks otherwise",
     },
     "es": {
         "codebook": "Libro de códigos",
@@ -75,6 +76,8 @@ WORDS: dict[str, dict[str, str]] = {
         "definition": "Definición",
         "expression": "Expresión",
         "settings": "Parámetros",
+        "top_code": "las exportaciones muestran los valores por encima de {n} como {n} salvo que "
+        "la coordinación pida otra cosa",
     },
 }
 
@@ -128,6 +131,8 @@ def render_markdown(study: CompiledStudy, lang: str) -> str:
                 values += f"<br>{w['hard']}: {bounds(s.range)}"
             if s.soft_range:
                 values += f"<br>{w['soft']}: {bounds(s.soft_range)}"
+            if s.top_code is not None:
+                values += "<br>" + w["top_code"].format(n=s.top_code)
             rules = []
             if s.required:
                 rules.append(w["required"])
@@ -152,9 +157,11 @@ def render_markdown(study: CompiledStudy, lang: str) -> str:
         "|---|---|---|---|",
     ]
     for d in study.derived:
+        definition = t(d.spec.definition)
+        if d.spec.top_code is not None:
+            definition += "<br>" + w["top_code"].format(n=d.spec.top_code)
         lines.append(
-            f"| `{d.name}` | {_cell(t(d.spec.label))} | {_cell(t(d.spec.definition))} "
-            f"| `{_cell(d.spec.expr)}` |"
+            f"| `{d.name}` | {_cell(t(d.spec.label))} | {_cell(definition)} | `{_cell(d.spec.expr)}` |"
         )
     return "\n".join(lines) + "\n"
 

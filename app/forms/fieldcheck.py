@@ -13,6 +13,7 @@ from app.forms.values import TEXT_FORMATS, TIME_FORMATS
 
 _NUMERIC = {FieldType.integer, FieldType.decimal, FieldType.studyday}
 _CHOICE = {FieldType.choice, FieldType.multichoice}
+_TOP_CODED = {FieldType.integer, FieldType.decimal}
 _WIDGETS = {
     FieldType.choice: {"radio", "dropdown"},
     FieldType.multichoice: {"checkbox"},
@@ -139,6 +140,8 @@ def _check_field(
         for code in field.missing_codes:
             if code not in declared:
                 bad(f"missing-data code '{code}' is not declared by the study", "missing_codes")
+    if field.top_code is not None and kind not in _TOP_CODED:
+        bad(f"only integer and decimal fields can be top-coded, not a {kind.value} field", "top_code")
     if kind == FieldType.unsupported and not field.unsupported_type:
         bad("an unsupported field names the type it stands for in 'unsupported_type'", "type")
     _check_range(source, field, "range", loc, problems)
@@ -190,6 +193,15 @@ def check_shapes(raw: RawDefinition) -> list[Problem]:
                 )
             )
         names.setdefault(d.name, "derived")
+        if d.top_code is not None and d.result not in ("integer", "decimal"):
+            problems.append(
+                study_source.problem(
+                    f"derived variable '{d.name}': only an integer or decimal result can be top-coded",
+                    "derived",
+                    i,
+                    "top_code",
+                )
+            )
         _check_labels(study_source, study.languages, d.label, ("derived", i, "label"), problems)
     for i, rule in enumerate(study.rules):
         _check_labels(study_source, study.languages, rule.message, ("rules", i, "message"), problems)

@@ -108,6 +108,8 @@ class Field(Strict):
     widget: str | None = None
     annotation: str | None = None
     unsupported_type: str | None = None
+    # Exports show values above this as this value unless the coordinator asks otherwise.
+    top_code: Decimal | None = None
 
 
 class Rule(Strict):
@@ -153,6 +155,7 @@ class Derived(Strict):
     precision: int | None = pydantic.Field(default=None, ge=0, le=10)
     choices: list[Choice] | None = None
     units: str | None = None
+    top_code: Decimal | None = None  # as for a field: applied by exports unless asked otherwise
     definition: Labels
 
 

@@ -20,7 +20,7 @@ from app.auth.actor import Role
 from app.core.deps import SessionDep, StudyDep
 from app.core.errors import Forbidden
 from app.exports.api import zip_export
-from app.exports.options import FORMATS, ExportOptions, parse_top_code
+from app.exports.options import FORMATS, ExportOptions, declared_top_codes, parse_top_code, top_code_text
 from app.exports.quality.render import quality_csv, render_quality_html
 from app.exports.quality.report import quality_report
 from app.exports.service import run_export
@@ -60,6 +60,7 @@ def coordination(request: Request, study: StudyDep, actor: ReadActor) -> Respons
         can_export=actor.role == Role.coordinator,
         formats=FORMATS,
         summary_fields=fields,
+        top_code=top_code_text(declared_top_codes(study)),
     )
 
 
@@ -109,7 +110,9 @@ def export_download(session: SessionDep, study: StudyDep, actor: WebActor, poste
             status=text_of(posted, "status") or None,
             lang=actor.language,
             drop_free_text=bool(text_of(posted, "drop_free_text")),
-            top_code=parse_top_code([p for p in text_of(posted, "top_code").split(",") if p]),
+            top_code=parse_top_code([text_of(posted, "top_code")]),
+            # The field starts with the study's top-codes: what it holds when posted is all that applies.
+            study_top_codes="top_code" not in posted,
         )
         result = run_export(session, study, actor, options)
         zip_export(result, scratch / f"{name}.zip")

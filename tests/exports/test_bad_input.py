@@ -28,6 +28,10 @@ def _leftovers(folder: Path) -> list[str]:
         (["--sites", "HCB,XYZ"], "error: unknown site 'XYZ' (sites: FHCC, OHSU, HCB"),
         (["--status", "verified", "--sites", "HCB"], "error: no patients to export"),
         (["--top-code", "sex=1"], "error: --top-code: 'sex' is not a numeric variable"),
+        (
+            ["--top-code", "age_at_infusion=old"],
+            "error: --top-code wants VARIABLE=NUMBER or VARIABLE=none, not 'age_at_infusion=old'",
+        ),
         (["--lang", "fr"], "error: language 'fr' is not one of the study's: en, es"),
     ],
 )

@@ -16,7 +16,9 @@ from app.forms.compile import load_study
 from app.forms.engine import PatientData, Result, validate, validate_completion
 from app.forms.expr.runtime import PatientView
 from app.forms.model import CompiledStudy
+from app.forms.problems import DefinitionError
 from app.forms.schema import Severity
+from tests.forms.conftest import label, write_study
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 
@@ -90,6 +92,36 @@ def test_study_loads_with_every_form_site_and_setting(study: CompiledStudy) -> N
         "anakinra": [],
         "infections": [],
     }
+
+
+def test_age_is_top_coded_at_90_in_exports(study: CompiledStudy) -> None:
+    """CRF.md: exports top-code age_at_infusion at 90 unless the coordinator asks otherwise."""
+    age = study.field("age_at_infusion")
+    assert age is not None and age.spec.top_code == 90
+    declared = {f.name for form in study.forms.values() for f in form.fields.values() if f.spec.top_code}
+    assert declared == {"age_at_infusion"}
+
+
+def test_only_numbers_can_be_top_coded(tmp_path: Path) -> None:
+    fields = [
+        {"name": "x", "type": "integer", "top_code": 90},
+        {"name": "note", "type": "text", "top_code": 90},
+    ]
+    derived = {"name": "d", "label": label("d"), "expr": "1", "result": "yesno", "definition": label("d")}
+    directory = write_study(tmp_path / "s", {"f": {"fields": fields}}, derived=[{**derived, "top_code": 1}])
+    with pytest.raises(DefinitionError) as caught:
+        load_study(directory, shown_as="forms")
+
+    def line(file: str, text: str) -> int:
+        lines = (directory / file).read_text(encoding="utf-8").splitlines()
+        return [i for i, t in enumerate(lines, 1) if t.strip().startswith(text)][-1]
+
+    assert [str(p) for p in caught.value.problems] == [
+        f"forms/f.yaml:{line('f.yaml', 'top_code')}: note: only integer and decimal fields can be "
+        "top-coded, not a text field",
+        f"forms/study.yaml:{line('study.yaml', 'top_code')}: derived variable 'd': "
+        "only an integer or decimal result can be top-coded",
+    ]
 
 
 def test_every_label_has_english_and_spanish(study: CompiledStudy) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 
@@ -28,6 +29,21 @@ def test_a_coordinator_downloads_the_export_and_reads_the_reports(web: Web) -> N
     assert coordinator.get("/coordination/quality.csv").headers["content-type"].startswith("text/csv")
     summary = coordinator.get("/coordination/summary")
     assert summary.status_code == 200 and "<table" in summary.text
+
+
+def test_the_export_form_starts_with_the_study_top_codes(web: Web) -> None:
+    entry = web.login("entry_fhcc")
+    record_id = web.new_patient(entry)
+    post(entry, f"/records/{record_id}/forms/demographics", {**DEMOGRAPHICS, "age_at_infusion": "95"})
+    coordinator = web.login("coordinator")
+    assert 'value="age_at_infusion=90"' in coordinator.get("/coordination").text
+    for field, age in [("age_at_infusion=90", "90"), ("", "95"), ("age_at_infusion=93", "93")]:
+        data = {"formats": ["csv"], "top_code": field}
+        download = post(coordinator, "/coordination/export", data, page="/coordination")
+        assert download.status_code == 200, download.text
+        patients = zipfile.ZipFile(io.BytesIO(download.content)).read("patients.csv").decode("utf-8")
+        ages = {r["record_id"]: r["age_at_infusion"] for r in csv.DictReader(io.StringIO(patients))}
+        assert ages[record_id] == age, field
 
 
 def test_site_users_cannot_use_the_coordination_pages(web: Web) -> None:

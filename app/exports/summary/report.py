@@ -45,7 +45,8 @@ class SummaryOptions:
     sites: tuple[str, ...] = ()
     status: str | None = None
     lang: str | None = None
-    top_code: Mapping[str, Decimal] = field(default_factory=dict)
+    top_code: Mapping[str, Decimal | None] = field(default_factory=dict)  # as ExportOptions.top_code
+    study_top_codes: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def cohort_summary(
             status=options.status,
             lang=options.lang,
             top_code=options.top_code,
+            study_top_codes=options.study_top_codes,
         ),
     )
     lang = export.lang or study.spec.languages[0]
