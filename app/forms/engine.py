@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -343,7 +343,8 @@ def validate_completion(study: CompiledStudy, patient: PatientData) -> list[Issu
     for rule in study.rules:
         if rule.spec.on == "complete":
             run.check_rule(rule, {}, pv)
-    return run.issues
+    # A study-level check belongs to no form (the run needed one to start from).
+    return [replace(issue, form=None, instance=None) for issue in run.issues]
 
 
 def recompute(

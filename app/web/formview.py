@@ -58,6 +58,8 @@ class FormPage:
     conflict: list[ConflictRow] | None = None
     missing_codes: str = ""
     version: str = ""
+    # Form names to their labels in the reader's language, for problems found in another form.
+    form_labels: dict[str, str] = field(default_factory=dict)
     reason: str = ""
 
     @property
@@ -189,4 +191,5 @@ def build_form_page(
         submitted=submitted,
         reason_error=next((i for i in errors or [] if i.field == "_reason"), None),
         missing_codes=", ".join(codes),
+        form_labels={name: t.label(other.spec.label) for name, other in study.forms.items()},
     )

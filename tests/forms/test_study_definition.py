@@ -723,6 +723,7 @@ def test_indication_agrees_with_toxicities(study: CompiledStudy) -> None:
 def test_record_complete_only_with_anakinra(study: CompiledStudy) -> None:
     issues = validate_completion(study, PatientData())
     assert [i.code for i in issues] == ["rule:anakinra_given"]
+    assert issues[0].form is None  # a study-level check, not one of the first form's
     segment = {"anakinra_start_day": 4, "anakinra_dose_mg": Decimal(100), "anakinra_freq": 1}
     assert validate_completion(study, PatientData(repeating={"anakinra": {1: segment}})) == []
 

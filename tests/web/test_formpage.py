@@ -100,6 +100,19 @@ def test_branching_without_javascript_follows_the_engine(web: Web) -> None:
     assert stored(web, record_id, "daily_assessment", 1)["crs_grade"] == "4"
 
 
+def test_a_problem_in_another_form_is_named_by_that_forms_label(web: Web) -> None:
+    client = web.login("entry_fhcc")
+    record_id = web.new_patient(client)
+    course = {"crs_occurred": "1", "crs_onset_day": "40", "icans_occurred": "0"}
+    assert save(client, form_url(record_id, "toxicity_course"), course).status_code == 303
+    followup = {"relapse": "0", "last_followup_day": "30", "vital_status": "1"}
+    response = save(client, form_url(record_id, "followup"), followup)
+    assert response.status_code == 422, response.text
+    problems = " ".join(html.fromstring(response.text).xpath("//li[contains(@class, 'issue')]//text()"))
+    assert "In Course of CRS and ICANS: No study day may be later" in problems
+    assert "toxicity_course" not in problems
+
+
 def test_preview_answers_with_the_engines_view_of_the_values(web: Web) -> None:
     client = web.login("entry_fhcc")
     record_id = web.new_patient(client)
