@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 Bounds = tuple[Any, Any]
@@ -54,4 +55,10 @@ def range_text(bounds: Bounds | None, units: str | None) -> str:
         return f"≤ {high}{suffix}"
     if high is None:
         return f"≥ {low}{suffix}"
+    if _negative(low) or _negative(high):  # "-14–-1" reads as one token: space the dash out
+        return f"{low} – {high}{suffix}"
     return f"{low}–{high}{suffix}"
+
+
+def _negative(bound: Any) -> bool:
+    return isinstance(bound, int | float | Decimal) and bound < 0

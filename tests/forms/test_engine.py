@@ -10,6 +10,7 @@ import pytest
 from app.forms.engine import PatientData, validate, validate_completion
 from app.forms.expr.runtime import MissingValue
 from app.forms.model import CompiledStudy
+from app.forms.ranges import range_text
 from tests.forms.conftest import choices, label
 
 VITALS: dict[str, Any] = {
@@ -273,3 +274,8 @@ def test_integer_inputs_reject_floats_with_a_fraction_and_booleans(study: Compil
     assert validate(study, "vitals", {"age": 40.0}).values["age"] == 40
     assert codes(validate(study, "vitals", {"age": 40.5})) == {("age", "not_integer")}
     assert codes(validate(study, "vitals", {"age": True})) == {("age", "not_integer")}
+
+
+def test_a_range_with_negative_bounds_reads_as_two_numbers() -> None:
+    assert range_text((-14, -1), None) == "-14 – -1"
+    assert range_text((0, 365), "days") == "0–365 days"
