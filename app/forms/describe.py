@@ -27,6 +27,8 @@ WORDS: dict[str, dict[str, str]] = {
         "yes": "Yes",
         "no": "No",
         "hard": "allowed",
+        "bound_today": "today",
+        "bound_current_year": "current year",
         "soft": "expected",
         "required": "required",
         "required_if": "required if",
@@ -61,6 +63,8 @@ WORDS: dict[str, dict[str, str]] = {
         "yes": "Sí",
         "no": "No",
         "hard": "permitido",
+        "bound_today": "hoy",
+        "bound_current_year": "año en curso",
         "soft": "esperado",
         "required": "obligatorio",
         "required_if": "obligatorio si",
@@ -82,10 +86,18 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def bounds(rng: Range) -> str:
-    low = "" if rng.min is None else str(rng.min)
-    high = "" if rng.max is None else str(rng.max)
-    return f"{low}–{high}"
+def bounds(rng: Range, words: dict[str, str] | None = None) -> str:
+    """A range as readers see it: `today` and `current_year` in words, negative bounds spaced out."""
+    named = words or WORDS["en"]
+
+    def shown(bound: object) -> str:
+        if bound is None:
+            return ""
+        text = str(bound)
+        return named.get(f"bound_{text}", text) if text in ("today", "current_year") else text
+
+    low, high = shown(rng.min), shown(rng.max)
+    return f"{low} – {high}" if low.startswith("-") or high.startswith("-") else f"{low}–{high}"
 
 
 def _translator(lang: str, fallback: str):  # type: ignore[no-untyped-def]
@@ -102,7 +114,11 @@ def render_html(study: CompiledStudy, lang: str) -> str:
     template = env.get_template("codebook.html")
     words = WORDS.get(lang, WORDS["en"])
     return template.render(
-        study=study, lang=lang, words=words, bounds=bounds, t=_translator(lang, study.spec.languages[0])
+        study=study,
+        lang=lang,
+        words=words,
+        bounds=lambda rng: bounds(rng, words),
+        t=_translator(lang, study.spec.languages[0]),
     )
 
 
@@ -128,9 +144,9 @@ def render_markdown(study: CompiledStudy, lang: str) -> str:
             s = f.spec
             values = "<br>".join(f"`{c.code}` = {t(c.label)}" for c in s.choices or [])
             if s.range:
-                values += f"<br>{w['hard']}: {bounds(s.range)}"
+                values += f"<br>{w['hard']}: {bounds(s.range, w)}"
             if s.soft_range:
-                values += f"<br>{w['soft']}: {bounds(s.soft_range)}"
+                values += f"<br>{w['soft']}: {bounds(s.soft_range, w)}"
             if s.top_code is not None:
                 values += "<br>" + w["top_code"].format(n=s.top_code)
             rules = []
