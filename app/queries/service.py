@@ -1,7 +1,8 @@
 """The life of a data query: open -> answered -> closed (or cancelled), each step a message and audit.
 
 Warning-level checks open queries automatically when data is saved; monitors open them by hand.
-The site's data manager answers; the monitor closes or cancels. All scoping goes through records.scope.
+The site's data manager answers; the monitor closes or cancels. A save after which a check that
+opened a query passes answers that query itself. All scoping goes through records.scope.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Select, Table, func, insert, select
+from sqlalchemy import Select, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -179,6 +180,94 @@ def open_for_warnings(session: Session, actor: Actor, warned: list[Warned]) -> i
         ),
     )
     return len(ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """One saved form instance: the checks the save ran on it and the (field, code) pairs that fired."""
+
+    record: Record
+    form: str
+    instance: int
+    codes: frozenset[str]
+    firing: frozenset[tuple[str | None, str]]
+
+
+RESOLVED = {
+    "en": "Answered automatically: the data were changed and the check now passes.",
+    "es": "Respondida automáticamente: los datos se han cambiado y la comprobación ya se cumple.",
+}
+
+
+def answer_resolved(session: Session, actor: Actor, checked: list[Checked]) -> int:
+    """Open queries of checks that ran again on a save and no longer fire become answered, so that
+    the monitor sees the change and closes them, instead of a stale warning beside a corrected value.
+
+    One look-up, one UPDATE and one INSERT each for messages and audit events, however many saves.
+    """
+    if not checked:
+        return 0
+    saved = {(c.record.id, c.form, c.instance): c for c in checked}
+    with session.no_autoflush:
+        rows = session.execute(
+            select(
+                DataQuery.id,
+                DataQuery.record_pk,
+                DataQuery.form,
+                DataQuery.instance,
+                DataQuery.field,
+                DataQuery.code,
+            )
+            .where(
+                DataQuery.record_pk.in_({c.record.id for c in checked}),
+                DataQuery.status == "open",
+                DataQuery.origin == "check",
+            )
+            .order_by(DataQuery.id)
+        ).all()
+    resolved = []
+    for qid, pk, form, instance, field, code in rows:
+        check = saved.get((pk, form, instance))
+        if check is not None and code in check.codes and (field, code) not in check.firing:
+            resolved.append((qid, check, field))
+    if not resolved:
+        return 0
+    now, text = _now(), RESOLVED.get(actor.language, RESOLVED["en"])
+    ids = [qid for qid, _, _ in resolved]
+    session.execute(
+        update(DataQuery).where(DataQuery.id.in_(ids)).values(status="answered", updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    insert_rows(
+        session,
+        _MESSAGES,
+        [
+            {
+                "query_id": qid,
+                "at": now,
+                "author_id": actor.user_id,
+                "author": actor.email,
+                "kind": "answer",
+                "text": text,
+            }
+            for qid in ids
+        ],
+    )
+    audit.append_many(
+        session,
+        actor,
+        (
+            audit.Entry(
+                "query_answered",
+                check.record.record_id,
+                check.form,
+                check.instance,
+                [{"field": field, "query": qid, "status": "answered", "text": text}],
+            )
+            for qid, check, field in resolved
+        ),
+    )
+    return len(resolved)
 
 
 def _scoped(actor: Actor) -> Select[DataQuery, str, str]:

@@ -64,6 +64,7 @@ def _form_out(
         out.changed = [c["field"] for c in outcome.changes]
         out.warnings = [_issue_out(i, language) for i in outcome.warnings]
         out.queries_opened = outcome.queries_opened
+        out.queries_answered = outcome.queries_answered
     return out
 
 

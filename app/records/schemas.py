@@ -79,6 +79,7 @@ class FormOut(BaseModel):
     changed: list[str] = []
     warnings: list[IssueOut] = []
     queries_opened: int = 0
+    queries_answered: int = 0  # open check queries this change resolved: answered for the monitor to close
 
 
 class StatusChange(BaseModel):

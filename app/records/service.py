@@ -26,7 +26,7 @@ from app.forms.engine import Issue, forms_reading, recompute, validate
 from app.forms.model import CForm, CompiledStudy
 from app.forms.stored import to_stored
 from app.models import Record, Site
-from app.queries.service import Warned, open_for_warnings
+from app.queries.service import Checked, Warned, answer_resolved, open_for_warnings
 from app.records import changes as store
 from app.records.changes import FormChange
 from app.records.ids import make_record_id
@@ -61,6 +61,7 @@ class SaveOutcome:
     changes: list[dict[str, Any]]
     warnings: list[Issue] = field(default_factory=list)
     queries_opened: int = 0
+    queries_answered: int = 0
     # What to store: the saved instance first, then calculations elsewhere it changed. Empty if unchanged.
     writes: list[FormChange] = field(default_factory=list)
 
@@ -263,7 +264,25 @@ def save_form(
     if outcome.writes:
         warned = [Warned(patient.record, form, outcome.state.instance, w) for w in outcome.warnings]
         outcome.queries_opened = open_for_warnings(session, actor, warned)
+        if not outcome.created:
+            checked = [checked_by(study, patient.record, form, outcome.state.instance, outcome.warnings)]
+            outcome.queries_answered = answer_resolved(session, actor, checked)
     return outcome
+
+
+def checked_by(
+    study: CompiledStudy, record: Record, form: str, instance: int, warnings: list[Issue]
+) -> Checked:
+    """What a save of one instance checked on it: range warnings and the form's own rules (rules of
+    other forms that read it warn about those forms, and are left to their own saves)."""
+    own_rules = (f"rule:{r.spec.name}" for r in form_of(study, form).rules if r.spec.on == "save")
+    return Checked(
+        record,
+        form,
+        instance,
+        frozenset(("soft_range", *own_rules)),
+        frozenset((w.field, w.code) for w in warnings if w.form in (None, form)),
+    )
 
 
 def plan_save(

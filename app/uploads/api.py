@@ -39,6 +39,7 @@ class UploadOut(BaseModel):
     rejected: int = 0
     patients_created: int = 0
     queries_opened: int = 0
+    queries_answered: int = 0
     ignored_columns: list[str] = []
     errors: list[dict[str, Any]] = []
     status_url: str
@@ -48,7 +49,15 @@ class UploadOut(BaseModel):
 def _out(upload: Upload) -> UploadOut:
     counts = {
         k: int(upload.summary.get(k, 0))
-        for k in ("created", "updated", "unchanged", "rejected", "patients_created", "queries_opened")
+        for k in (
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "patients_created",
+            "queries_opened",
+            "queries_answered",
+        )
     }
     rows = max(upload.rows_done, jobs.PROGRESS.get(upload.id, 0))
     return UploadOut(

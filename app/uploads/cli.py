@@ -58,6 +58,10 @@ def _summary(report: dict[str, Any]) -> str:
     ]
     if report.get("queries_opened"):
         lines.append(f"  data queries {would}opened by warning checks: {report['queries_opened']}")
+    if report.get("queries_answered"):
+        lines.append(
+            f"  data queries {would}answered because their check now passes: {report['queries_answered']}"
+        )
     if report.get("ignored_columns"):
         shown = ", ".join(report["ignored_columns"])
         lines.append(f"  calculated columns read past (the platform computes them): {shown}")

@@ -23,7 +23,7 @@ from app.core.errors import DomainError
 from app.forms.model import CForm, CompiledStudy
 from app.forms.schema import FieldType
 from app.models import Record
-from app.queries.service import Warned, open_for_warnings
+from app.queries.service import Checked, Warned, answer_resolved, open_for_warnings
 from app.records import service, workflow
 from app.records.changes import FormChange, write
 from app.records.ids import is_well_formed
@@ -48,6 +48,7 @@ class UploadReport:
     values: int = 0
     warnings: int = 0
     queries_opened: int = 0
+    queries_answered: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     # Rows with a problem (counted once however many): an error's own row, or every row of a patient
@@ -86,6 +87,7 @@ class UploadReport:
             "values": self.values,
             "warnings": self.warnings,
             "queries_opened": self.queries_opened,
+            "queries_answered": self.queries_answered,
             "errors": len(self.errors),
         }
 
@@ -131,6 +133,7 @@ class _Upload:
         self.writes: list[FormChange] = []
         self.new_record_ids: set[str] = set()
         self.warned: list[Warned] = []
+        self.checked: list[Checked] = []
 
     def apply_chunk(self, groups: list[tuple[str, list[Row]]]) -> None:
         for _, rows in groups:
@@ -146,7 +149,8 @@ class _Upload:
             self.apply_patient(patients[record.id], rows)
         write(self.session, self.actor, self.writes)
         self.report.queries_opened += open_for_warnings(self.session, self.actor, self.warned)
-        self.writes, self.warned = [], []
+        self.report.queries_answered += answer_resolved(self.session, self.actor, self.checked)
+        self.writes, self.warned, self.checked = [], [], []
 
     def records_for(self, groups: list[tuple[str, list[Row]]]) -> dict[str, Record]:
         """The patient of each group: found by study ID or site pseudonym, or created at the site."""
@@ -327,6 +331,8 @@ class _Upload:
             return
         self.writes += outcome.writes
         self.warned += [Warned(record, cform.name, number, w) for w in outcome.warnings]
+        if outcome.changes and not outcome.created:
+            self.checked.append(service.checked_by(self.study, record, cform.name, number, outcome.warnings))
         self.report.warnings += len(outcome.warnings)
         if outcome.created:
             self.report.created += 1

@@ -156,6 +156,8 @@ def save(
         set_flash(request, "no_changes", "info")
     elif outcome.queries_opened:
         set_flash(request, "saved_with_queries", "warn", n=outcome.queries_opened)
+    elif outcome.queries_answered:
+        set_flash(request, "saved_queries_answered", n=outcome.queries_answered)
     else:
         set_flash(request, "saved")
     return redirect(request, form_urls(record_id, cform, outcome.state.instance, False).form)

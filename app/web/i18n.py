@@ -137,6 +137,10 @@ TEXTS: dict[str, dict[str, str]] = {
     # form page
     "save": {"en": "Save", "es": "Guardar"},
     "saved": {"en": "Saved.", "es": "Guardado."},
+    "saved_queries_answered": {
+        "en": "Saved. {n} data query(ies) answered: the check now passes; the monitor will close it.",
+        "es": "Guardado. {n} consulta(s) respondida(s): la comprobación ya se cumple; el monitor la cerrará.",
+    },
     "saved_with_queries": {
         "en": "Saved. {n} warning(s) opened a query: see the messages next to the fields.",
         "es": "Guardado. {n} aviso(s) han abierto una consulta: vea los mensajes junto a los campos.",

@@ -74,6 +74,28 @@ def test_a_warning_saves_and_opens_a_query(api: Api) -> None:
     assert again.json()["queries_opened"] == 0
 
 
+def test_a_correction_answers_the_query_its_check_opened(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "160"})
+    [check] = api.call("GET", f"/api/v1/queries?record_id={record_id}").json()
+    by_monitor = api.call(
+        "POST",
+        f"/api/v1/records/{record_id}/queries",
+        "monitor",
+        json={"form": "demographics", "field": "weight_kg", "text": "Source?"},
+    )
+    assert by_monitor.status_code == 201, by_monitor.text
+    still = put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "161"})
+    assert still.json()["queries_answered"] == 0
+    fixed = put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "150"})
+    assert fixed.json()["queries_answered"] == 1
+    after = {q["id"]: q["status"] for q in api.call("GET", f"/api/v1/queries?record_id={record_id}").json()}
+    assert after == {check["id"]: "answered", by_monitor.json()["id"]: "open"}
+    thread = api.call("GET", f"/api/v1/queries/{check['id']}").json()["messages"]
+    assert thread[-1]["kind"] == "answer" and "check now passes" in thread[-1]["text"]
+    assert api.audit_intact()
+
+
 def test_a_warning_on_another_once_form_opens_one_query_on_its_only_instance(api: Api) -> None:
     record_id = api.new_record()
     course = {"crs_occurred": "1", "crs_onset_day": "1", "crs_max_grade": "1", "icans_occurred": "0"}

@@ -226,6 +226,18 @@ def test_calculated_columns_of_a_redcap_export_are_read_past_and_reported(api: A
     assert day2["computed"]["crs_grade"] == 3
 
 
+def test_a_corrected_value_answers_the_query_its_check_opened(api: Api) -> None:
+    key = pseudonym()
+    first = send(api, to_csv(patient_rows(key, **{"0__weight_kg": "160"}))).json()
+    assert first["queries_opened"] == 1
+    fixed = send(api, to_csv(patient_rows(key, **{"0__weight_kg": "150"}))).json()
+    assert (fixed["updated"], fixed["queries_answered"]) == (1, 1)
+    record_id = record_for(api, key)
+    assert [q["status"] for q in api.call("GET", f"/api/v1/queries?record_id={record_id}").json()] == [
+        "answered"
+    ]
+
+
 def test_report_csv_never_executes_a_cell(api: Api) -> None:
     rows = patient_rows(
         pseudonym(), **{"0__disease": "99", "0__disease_other": '=HYPERLINK("x")', "0__ecog": "-1"}

@@ -73,6 +73,15 @@ def test_a_warning_saves_opens_a_query_and_is_shown_after_the_save(web: Web) -> 
     assert page.xpath("//div[@data-field='weight_kg']//a[@class='qlink']")
 
 
+def test_a_correction_answers_the_query_and_says_so(web: Web) -> None:
+    client = web.login("entry_fhcc")
+    record_id = web.new_patient(client)
+    save(client, form_url(record_id, "demographics"), {**DEMOGRAPHICS, "weight_kg": "160"})
+    response = save(client, form_url(record_id, "demographics"), {**DEMOGRAPHICS, "weight_kg": "150"})
+    assert response.status_code == 303
+    assert "1 data query(ies) answered: the check now passes" in client.get(response.headers["location"]).text
+
+
 def test_branching_without_javascript_follows_the_engine(web: Web) -> None:
     client = web.login("entry_fhcc")
     record_id = web.new_patient(client)
