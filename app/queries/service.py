@@ -150,20 +150,8 @@ def open_for_warnings(session: Session, actor: Actor, warned: list[Warned]) -> i
     ids = session.scalars(
         insert(_QUERIES).returning(_QUERIES.c.id, sort_by_parameter_order=True), queries
     ).all()
-    insert_rows(
-        session,
-        _MESSAGES,
-        [
-            {
-                "query_id": qid,
-                "at": now,
-                "author_id": actor.user_id,
-                "author": actor.email,
-                "kind": "open",
-                "text": text,
-            }
-            for qid, (_, _, _, text) in zip(ids, opening, strict=True)
-        ],
+    _insert_messages(
+        session, actor, now, "open", [(qid, text) for qid, (*_, text) in zip(ids, opening, strict=True)]
     )
     audit.append_many(
         session,
@@ -180,6 +168,24 @@ def open_for_warnings(session: Session, actor: Actor, warned: list[Warned]) -> i
         ),
     )
     return len(ids)
+
+
+def _insert_messages(
+    session: Session, actor: Actor, now: datetime, kind: str, messages: list[tuple[int, str]]
+) -> None:
+    """One INSERT for a message on each of many queries (bulk opening or answering)."""
+    rows = [
+        {
+            "query_id": qid,
+            "at": now,
+            "author_id": actor.user_id,
+            "author": actor.email,
+            "kind": kind,
+            "text": text,
+        }
+        for qid, text in messages
+    ]
+    insert_rows(session, _MESSAGES, rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,21 +244,7 @@ def answer_resolved(session: Session, actor: Actor, checked: list[Checked]) -> i
         update(DataQuery).where(DataQuery.id.in_(ids)).values(status="answered", updated_at=now),
         execution_options={"synchronize_session": False},
     )
-    insert_rows(
-        session,
-        _MESSAGES,
-        [
-            {
-                "query_id": qid,
-                "at": now,
-                "author_id": actor.user_id,
-                "author": actor.email,
-                "kind": "answer",
-                "text": text,
-            }
-            for qid in ids
-        ],
-    )
+    _insert_messages(session, actor, now, "answer", [(qid, text) for qid in ids])
     audit.append_many(
         session,
         actor,

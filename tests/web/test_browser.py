@@ -109,6 +109,17 @@ def new_patient(page: Page) -> str:
     return page.url.rsplit("/", 1)[1]
 
 
+def saved_demographics(page: Page) -> None:
+    """A new patient whose demographics are saved (weight 70.5 kg), the form page open."""
+    record_id = new_patient(page)
+    page.goto(f"/records/{record_id}/forms/demographics")
+    page.get_by_label("Age at CAR-T infusion (years)").fill("57")
+    page.get_by_label("Female").check()
+    page.get_by_label("Weight").fill("70.5")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_contain_text("Saved")
+
+
 def test_login_page_and_dashboard(browser: Browser, base: str) -> None:
     context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -167,13 +178,7 @@ def test_daily_assessment_branching_grades_errors_and_workflow(browser: Browser,
 
 def test_complete_then_edit_with_a_reason(browser: Browser, base: str) -> None:
     context, page = signed_in(browser, base, "entry_fhcc")
-    record_id = new_patient(page)
-    page.goto(f"/records/{record_id}/forms/demographics")
-    page.get_by_label("Age at CAR-T infusion (years)").fill("57")
-    page.get_by_label("Female").check()
-    page.get_by_label("Weight").fill("70.5")
-    page.get_by_role("button", name="Save").click()
-    expect(page.locator(".flash")).to_contain_text("Saved")
+    saved_demographics(page)
     page.get_by_role("button", name="Mark complete").click()
     expect(page.locator(".flash")).to_contain_text("Marked complete")
     expect(page.locator(".meta")).to_contain_text("Complete")
@@ -198,13 +203,7 @@ def test_complete_then_edit_with_a_reason(browser: Browser, base: str) -> None:
 
 def test_mark_complete_with_unsaved_changes_asks_first_and_keeps_them(browser: Browser, base: str) -> None:
     context, page = signed_in(browser, base, "entry_fhcc")
-    record_id = new_patient(page)
-    page.goto(f"/records/{record_id}/forms/demographics")
-    page.get_by_label("Age at CAR-T infusion (years)").fill("57")
-    page.get_by_label("Female").check()
-    page.get_by_label("Weight").fill("70.5")
-    page.get_by_role("button", name="Save").click()
-    expect(page.locator(".flash")).to_contain_text("Saved")
+    saved_demographics(page)
     page.get_by_label("Weight").fill("72.0")
     asked: list[str] = []
 
