@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Select, Table, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -205,6 +205,20 @@ RESOLVED = {
 }
 
 
+# Built once: every update of a form instance runs it.
+_OPEN_CHECKS = (
+    select(
+        DataQuery.id, DataQuery.record_pk, DataQuery.form, DataQuery.instance, DataQuery.field, DataQuery.code
+    )
+    .where(
+        DataQuery.record_pk.in_(bindparam("pks", expanding=True)),
+        DataQuery.status == "open",
+        DataQuery.origin == "check",
+    )
+    .order_by(DataQuery.id)
+)
+
+
 def answer_resolved(session: Session, actor: Actor, checked: list[Checked]) -> int:
     """Open queries of checks that ran again on a save and no longer fire become answered, so that
     the monitor sees the change and closes them, instead of a stale warning beside a corrected value.
@@ -215,22 +229,7 @@ def answer_resolved(session: Session, actor: Actor, checked: list[Checked]) -> i
         return 0
     saved = {(c.record.id, c.form, c.instance): c for c in checked}
     with session.no_autoflush:
-        rows = session.execute(
-            select(
-                DataQuery.id,
-                DataQuery.record_pk,
-                DataQuery.form,
-                DataQuery.instance,
-                DataQuery.field,
-                DataQuery.code,
-            )
-            .where(
-                DataQuery.record_pk.in_({c.record.id for c in checked}),
-                DataQuery.status == "open",
-                DataQuery.origin == "check",
-            )
-            .order_by(DataQuery.id)
-        ).all()
+        rows = session.execute(_OPEN_CHECKS, {"pks": list({c.record.id for c in checked})}).all()
     resolved = []
     for qid, pk, form, instance, field, code in rows:
         check = saved.get((pk, form, instance))
