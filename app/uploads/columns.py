@@ -36,12 +36,17 @@ IDENTIFIER_VALUES = {
     "a calendar date with a month name": MONTH_NAME_DATE,
 }
 # One pass over a cell tells whether any pattern may match; the per-pattern loop then names which.
+# Month-name dates are searched apart, and only in cells with a separator: the pattern is costly, and
+# the longest cells of most files are site pseudonyms (64 hex digits), which can hold no such date.
 _ANY_IDENTIFIER = re.compile(
-    "|".join(
-        f"(?i:{p.pattern})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})"
-        for p in IDENTIFIER_VALUES.values()
-    )
+    "|".join(f"(?:{p.pattern})" for p in IDENTIFIER_VALUES.values() if p is not MONTH_NAME_DATE)
 )
+
+
+def _may_hold_identifier(value: str) -> bool:
+    return bool(_ANY_IDENTIFIER.search(value)) or (
+        not value.isalnum() and bool(MONTH_NAME_DATE.search(value))
+    )
 
 
 @dataclass
@@ -159,7 +164,7 @@ def check_identifier_values(layout_: Layout, row_number: int, cells: dict[str, s
     checked = layout_.checked_for_identifiers
     # Most cells are short or empty: walk the row's cells, not the (hundreds of) checked columns.
     for column, value in cells.items():
-        if len(value) < 8 or column not in checked or not _ANY_IDENTIFIER.search(value):
+        if len(value) < 8 or column not in checked or not _may_hold_identifier(value):
             continue
         for what, pattern in IDENTIFIER_VALUES.items():
             if pattern.search(value):
