@@ -311,9 +311,20 @@ def _check_key(run: _Run, cform: CForm, values: Values, patient: PatientData, in
     mine = tuple(values.get(k) for k in key)
     for other_instance, other in patient.repeating.get(cform.name, {}).items():
         if other_instance != instance and tuple(other.get(k) for k in key) == mine:
-            shown = ", ".join(f"{k} = {v}" for k, v in zip(key, mine, strict=True))
-            run.issue(key[0], "duplicate_key", values.get(key[0]), key=shown)
+            # Shown to people: the form's and fields' labels, in each language.
+            shown = {
+                lang: ", ".join(
+                    f"{_label(cform.fields[k].spec.label, lang, k)} = {v}"
+                    for k, v in zip(key, mine, strict=True)
+                )
+                for lang in run.study.spec.languages
+            }
+            run.issue(key[0], "duplicate_key", values.get(key[0]), key=shown, form_label=cform.spec.label)
             return
+
+
+def _label(labels: Mapping[str, str] | None, lang: str, fallback: str) -> str:
+    return (labels or {}).get(lang) or (labels or {}).get("en") or fallback
 
 
 def _check_other_rules(

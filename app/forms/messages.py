@@ -75,8 +75,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "es": "el valor calculado {value} está fuera del rango permitido {range}",
     },
     "duplicate_key": {
-        "en": "another instance of '{form}' already has {key}",
-        "es": "otra instancia de '{form}' ya tiene {key}",
+        "en": "another entry of '{form_label}' already has {key}",
+        "es": "otro registro de '{form_label}' ya tiene {key}",
     },
     "identifier": {
         "en": "'{field}' is a direct identifier and this study does not accept identifiers",
@@ -90,5 +90,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
 
 
 def message(code: str, **params: Any) -> dict[str, str]:
+    """The message in every language; a parameter given as {language: text} (a label) is shown in each."""
     templates = _MESSAGES[code]
-    return {lang: text.format(**params) for lang, text in templates.items()}
+    return {lang: text.format(**_in(params, lang)) for lang, text in templates.items()}
+
+
+def _in(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {
+        name: (value.get(lang) or value.get("en") or next(iter(value.values()), ""))
+        if isinstance(value, dict)
+        else value
+        for name, value in params.items()
+    }

@@ -194,6 +194,11 @@ def test_repeating_form_instances(api: Api) -> None:
     duplicate = api.call("POST", url, json={"values": DAY})
     assert duplicate.status_code == 422
     assert duplicate.json()["errors"][0]["code"] == "duplicate_key"
+    assert duplicate.json()["errors"][0]["messages"] == {
+        "en": "another entry of 'Daily CRS/ICANS assessment' already has Study day of this assessment = 3",
+        "es": "otro registro de 'Evaluación diaria del SLC/ICANS' ya tiene "
+        "Día de estudio de esta evaluación = 3",
+    }
     second = api.call(
         "POST", url, json={"values": {**DAY, "assess_day": "4", "hypotension": "0", "vasopressors_n": ""}}
     )
