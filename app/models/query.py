@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.database import Base, UTCDateTime
@@ -36,3 +36,9 @@ class QueryMessage(Base):
     author: Mapped[str] = mapped_column(String(254))
     kind: Mapped[str] = mapped_column(String(16))  # open, answer, close, cancel, reopen
     text: Mapped[str] = mapped_column(Text)
+    # A message the platform wrote (a check's warning, an automatic answer) in every language of the
+    # study, so that each reader sees their own; None for what a person wrote.
+    texts: Mapped[dict[str, str] | None] = mapped_column(JSON)
+
+    def text_in(self, language: str) -> str:
+        return (self.texts or {}).get(language) or self.text

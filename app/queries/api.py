@@ -25,7 +25,8 @@ class MessageOut(BaseModel):
     at: datetime
     author: str
     kind: str
-    text: str
+    text: str  # in the caller's language where the platform wrote it in several
+    texts: dict[str, str] | None = None  # every language, for messages the platform wrote
 
 
 class QueryOut(BaseModel):
@@ -56,7 +57,8 @@ class QueryReply(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
-def _out(view: service.QueryView) -> QueryOut:
+def _out(view: service.QueryView, language: str) -> QueryOut:
+    """The query for a reader of `language`: the platform's own messages in it."""
     q = view.query
     return QueryOut(
         id=q.id,
@@ -70,7 +72,10 @@ def _out(view: service.QueryView) -> QueryOut:
         code=q.code,
         opened_at=q.opened_at,
         updated_at=q.updated_at,
-        messages=[MessageOut(at=m.at, author=m.author, kind=m.kind, text=m.text) for m in view.messages],
+        messages=[
+            MessageOut(at=m.at, author=m.author, kind=m.kind, text=m.text_in(language), texts=m.texts)
+            for m in view.messages
+        ],
     )
 
 
@@ -94,14 +99,16 @@ async def list_queries(
         views = service.list_queries(
             session, actor, site=site, status=status_, record_id=record_id, limit=limit, offset=offset
         )
-        return [_out(v) for v in views]
+        return [_out(v, actor.language) for v in views]
 
     return await run_and_commit(session, work)
 
 
 @router.get("/queries/{query_id}", response_model=QueryOut, summary="One query with its messages")
 async def get_query(query_id: int, session: SessionDep, actor: CurrentActor) -> QueryOut:
-    return await run_and_commit(session, lambda: _out(service.get_query(session, actor, query_id)))
+    return await run_and_commit(
+        session, lambda: _out(service.get_query(session, actor, query_id), actor.language)
+    )
 
 
 @router.post(
@@ -123,7 +130,7 @@ def _open(session: Session, study: CompiledStudy, actor: Actor, record_id: str, 
     if body.field is not None and body.field not in cform.fields:
         raise NotFound(f"form '{body.form}' has no variable '{body.field}'")
     query = service.open_query(session, actor, record, body.form, body.instance, body.field, body.text)
-    return _out(service.get_query(session, actor, query.id))
+    return _out(service.get_query(session, actor, query.id), actor.language)
 
 
 @router.post(
@@ -139,5 +146,5 @@ async def act_on_query(
     actor: CurrentActor,
 ) -> QueryOut:
     return await run_and_commit(
-        session, lambda: _out(service.transition(session, actor, query_id, action, body.text))
+        session, lambda: _out(service.transition(session, actor, query_id, action, body.text), actor.language)
     )

@@ -150,9 +150,10 @@ def open_for_warnings(session: Session, actor: Actor, warned: list[Warned]) -> i
     ids = session.scalars(
         insert(_QUERIES).returning(_QUERIES.c.id, sort_by_parameter_order=True), queries
     ).all()
-    _insert_messages(
-        session, actor, now, "open", [(qid, text) for qid, (*_, text) in zip(ids, opening, strict=True)]
-    )
+    opened = [
+        (qid, text, dict(item.issue.message)) for qid, (item, *_, text) in zip(ids, opening, strict=True)
+    ]
+    _insert_messages(session, actor, now, "open", opened)
     audit.append_many(
         session,
         actor,
@@ -171,9 +172,10 @@ def open_for_warnings(session: Session, actor: Actor, warned: list[Warned]) -> i
 
 
 def _insert_messages(
-    session: Session, actor: Actor, now: datetime, kind: str, messages: list[tuple[int, str]]
+    session: Session, actor: Actor, now: datetime, kind: str, messages: list[tuple[int, str, dict[str, str]]]
 ) -> None:
-    """One INSERT for a message on each of many queries (bulk opening or answering)."""
+    """One INSERT for a message the platform wrote on each of many queries (bulk opening or answering):
+    the text in the actor's language, and in every language for readers of other languages."""
     rows = [
         {
             "query_id": qid,
@@ -182,8 +184,9 @@ def _insert_messages(
             "author": actor.email,
             "kind": kind,
             "text": text,
+            "texts": texts or None,
         }
-        for qid, text in messages
+        for qid, text, texts in messages
     ]
     insert_rows(session, _MESSAGES, rows)
 
@@ -243,7 +246,7 @@ def answer_resolved(session: Session, actor: Actor, checked: list[Checked]) -> i
         update(DataQuery).where(DataQuery.id.in_(ids)).values(status="answered", updated_at=now),
         execution_options={"synchronize_session": False},
     )
-    _insert_messages(session, actor, now, "answer", [(qid, text) for qid in ids])
+    _insert_messages(session, actor, now, "answer", [(qid, text, RESOLVED) for qid in ids])
     audit.append_many(
         session,
         actor,

@@ -125,11 +125,11 @@ def field_queries(
         if view.query.form == form and view.query.instance == number and view.query.status in OPEN_STATES
     ]
     rows = session.execute(
-        select(QueryMessage.query_id, QueryMessage.text).where(
+        select(QueryMessage.query_id, QueryMessage.text, QueryMessage.texts).where(
             QueryMessage.query_id.in_([q.id for q in queries]), QueryMessage.kind == "open"
         )
     )
-    questions = {query_id: text for query_id, text in rows}
+    questions = {query_id: (texts or {}).get(actor.language) or text for query_id, text, texts in rows}
     found: dict[str | None, list[QueryLink]] = {}
     for query in queries:
         found.setdefault(query.field, []).append(

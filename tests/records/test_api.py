@@ -93,6 +93,8 @@ def test_a_correction_answers_the_query_its_check_opened(api: Api) -> None:
     assert after == {check["id"]: "answered", by_monitor.json()["id"]: "open"}
     thread = api.call("GET", f"/api/v1/queries/{check['id']}").json()["messages"]
     assert thread[-1]["kind"] == "answer" and "check now passes" in thread[-1]["text"]
+    assert thread[-1]["texts"]["es"].startswith("Respondida automáticamente")
+    assert thread[0]["texts"]["es"].startswith("160 está fuera del rango esperado")
     assert api.audit_intact()
 
 

@@ -65,3 +65,18 @@ def test_only_monitors_open_queries(web: Web) -> None:
     assert response.status_code == 403
     monitor = web.login("monitor")
     assert monitor.get(f"/records/{record_id}/queries/new?form=demographics&field=nope").status_code == 404
+
+
+def test_a_checks_query_reads_in_each_readers_language(web: Web) -> None:
+    entry = web.login("entry_hcb")  # a Spanish-speaking site
+    record_id = web.new_patient(entry)
+    form = f"/records/{record_id}/forms/demographics"
+    post(entry, form, {**DEMOGRAPHICS, "weight_kg": "160"})
+    spanish = html.fromstring(entry.get(form).text)
+    [query_url] = spanish.xpath("//div[@data-field='weight_kg']//a[@class='qlink']/@href")
+    assert "fuera del rango esperado" in spanish.xpath("//div[@data-field='weight_kg']")[0].text_content()
+    monitor = web.login("monitor")  # reads English
+    thread = html.fromstring(monitor.get(query_url).text).xpath("//p[@class='msg-text']/text()")
+    assert thread == ["160 is outside the expected range 40–150 kg: please confirm"]
+    beside = html.fromstring(monitor.get(form).text).xpath("//div[@data-field='weight_kg']")[0].text_content()
+    assert "outside the expected range" in beside
