@@ -339,6 +339,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This page does not exist, or it belongs to a patient outside your site.",
         "es": "Esta página no existe, o pertenece a un paciente de fuera de su centro.",
     },
+    "draft_found": {
+        "en": "What you typed on this page at {time} was not saved.",
+        "es": "Lo que escribió en esta página a las {time} no se guardó.",
+    },
+    "draft_restore": {"en": "Restore it", "es": "Recuperarlo"},
+    "draft_discard": {"en": "Discard it", "es": "Descartarlo"},
     "unsaved_changes": {
         "en": "This page has changes that are not saved. Go on without them? "
         "(Cancel, then Save, keeps them.)",

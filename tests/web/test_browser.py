@@ -224,6 +224,35 @@ def test_mark_complete_with_unsaved_changes_asks_first_and_keeps_them(browser: B
     context.close()
 
 
+def test_entries_lost_to_an_ended_session_can_be_restored(browser: Browser, base: str) -> None:
+    context, page = signed_in(browser, base, "entry_fhcc")
+    record_id = new_patient(page)
+    url = f"/records/{record_id}/forms/demographics"
+    page.goto(url)
+    page.get_by_label("Age at CAR-T infusion (years)").fill("57")
+    page.get_by_label("Female").check()
+    page.get_by_label("Weight").fill("70.5")
+    context.clear_cookies()  # the session ends (signed out elsewhere, or too old)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("not accepted")
+    page.goto("/login")
+    page.get_by_label("Email").fill(email("entry_fhcc"))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(url)
+    draft = page.locator(".draft")
+    expect(draft).to_contain_text("was not saved")
+    expect(page.get_by_label("Weight")).to_have_value("")
+    draft.get_by_role("button", name="Restore it").click()
+    expect(page.get_by_label("Weight")).to_have_value("70.5")
+    expect(page.get_by_label("Female")).to_be_checked()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_contain_text("Saved")
+    page.reload()
+    expect(page.locator(".draft")).to_have_count(0)
+    context.close()
+
+
 def test_a_daily_assessment_can_be_marked_complete(browser: Browser, base: str) -> None:
     context, page = signed_in(browser, base, "entry_fhcc")
     record_id = new_patient(page)

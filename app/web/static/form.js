@@ -6,6 +6,8 @@
 //    the infusion date kept in this tab's sessionStorage. The date inputs have no name: never submitted.
 // 4. Unsaved changes: leaving the page, or a workflow button (Mark complete, Lock...) that posts only
 //    the status, would drop what was typed; the page asks first. Saving the form clears the flag.
+// 5. Drafts: what is typed is kept in this tab's sessionStorage until a save goes through, so that a
+//    save lost to an ended session (sign in again, come back) can be restored. Nothing is sent.
 (function () {
   "use strict";
   const form = document.getElementById("crf");
@@ -146,8 +148,70 @@
         return;
       }
       dirty = false;
+      window.sessionStorage.removeItem("edc:draft:" + window.location.pathname);  // let go on purpose
     });
   });
+
+  // 5. Drafts.
+  const draftKey = "edc:draft:" + window.location.pathname;
+  const pendingKey = "edc:draft:pending";
+  const store = window.sessionStorage;
+  const flash = document.querySelector(".flash");
+  const pending = store.getItem(pendingKey);
+  if (pending && flash && !submitted) store.removeItem(pending);  // the save it was waiting for went through
+  if (flash && !submitted) store.removeItem(pendingKey);
+
+  function fieldsOf() {
+    return Array.from(new FormData(form).entries()).filter(function (entry) {
+      return entry[0].charAt(0) !== "_" && typeof entry[1] === "string";
+    });
+  }
+
+  function sameAsShown(fields) {
+    return JSON.stringify(fields) === JSON.stringify(fieldsOf());
+  }
+
+  function restore(fields) {
+    form.querySelectorAll("input[name], select[name], textarea[name]").forEach(function (control) {
+      if (control.name.charAt(0) === "_") return;
+      const values = fields.filter(function (f) { return f[0] === control.name; }).map(function (f) { return f[1]; });
+      if (control.type === "checkbox" || control.type === "radio") control.checked = values.indexOf(control.value) >= 0;
+      else if (control.type !== "hidden") control.value = values.length ? values[0] : "";
+    });
+    dirty = true;
+    form.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  const saved = submitted ? null : JSON.parse(store.getItem(draftKey) || "null");
+  if (saved && !sameAsShown(saved.fields)) {
+    const box = document.createElement("div");
+    box.className = "flash flash-warn draft";
+    box.setAttribute("role", "status");
+    const note = document.createElement("span");
+    note.textContent = form.dataset.draftFound.replace("{time}", saved.at);
+    const keep = document.createElement("button");
+    keep.type = "button";
+    keep.className = "button";
+    keep.textContent = form.dataset.draftRestore;
+    const drop = document.createElement("button");
+    drop.type = "button";
+    drop.className = "button button-quiet";
+    drop.textContent = form.dataset.draftDiscard;
+    keep.addEventListener("click", function () { restore(saved.fields); box.remove(); });
+    drop.addEventListener("click", function () { store.removeItem(draftKey); box.remove(); });
+    box.append(note, " ", keep, " ", drop);
+    form.parentNode.insertBefore(box, form);
+  } else if (saved) {
+    store.removeItem(draftKey);
+  }
+  function keepDraft() {
+    const now = new Date();
+    const at = ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2);
+    store.setItem(draftKey, JSON.stringify({ at: at, fields: fieldsOf() }));
+  }
+  form.addEventListener("input", keepDraft);
+  form.addEventListener("change", keepDraft);
+  form.addEventListener("submit", function () { store.setItem(pendingKey, draftKey); });
 
   // 2. Reason for change.
   const reasonBox = document.getElementById("reason-box");
