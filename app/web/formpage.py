@@ -154,6 +154,8 @@ def save(
         )
     if outcome.unchanged:
         set_flash(request, "no_changes", "info")
+    elif any(c["field"] == "_status" and c["old"] == "verified" for c in outcome.changes):
+        set_flash(request, "saved_verification_withdrawn", "warn")
     elif outcome.queries_opened:
         set_flash(request, "saved_with_queries", "warn", n=outcome.queries_opened)
     elif outcome.queries_answered:

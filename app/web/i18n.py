@@ -137,6 +137,12 @@ TEXTS: dict[str, dict[str, str]] = {
     # form page
     "save": {"en": "Save", "es": "Guardar"},
     "saved": {"en": "Saved.", "es": "Guardado."},
+    "saved_verification_withdrawn": {
+        "en": "Saved. The change withdrew the monitor's verification: the form is complete and needs "
+        "verifying again.",
+        "es": "Guardado. El cambio retira la verificación del monitor: el formulario queda completo y debe "
+        "verificarse de nuevo.",
+    },
     "saved_queries_answered": {
         "en": "Saved. {n} data query(ies) answered: the check now passes; the monitor will close it.",
         "es": "Guardado. {n} consulta(s) respondida(s): la comprobación ya se cumple; el monitor la cerrará.",

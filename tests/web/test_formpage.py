@@ -269,6 +269,12 @@ def test_lock_and_verify_follow_the_roles(web: Web) -> None:
     assert "This form is locked" in locked and 'name="weight_kg"' not in locked and 'value="unlock"' in locked
     post(manager, url + "/status", {"_action": "unlock", "_version": "4"}, page=url)
     assert 'name="weight_kg"' in manager.get(url).text
+    changed = save(
+        manager, url, {**DEMOGRAPHICS, "weight_kg": "71.0", "_reason": "re-weighed", "_version": "5"}
+    )
+    assert changed.status_code == 303, changed.text
+    page = manager.get(url).text
+    assert "verification: the form is complete and needs verifying again" in page
 
 
 def test_another_sites_patient_does_not_exist(web: Web) -> None:
