@@ -314,6 +314,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "cancel_query": {"en": "Cancel query", "es": "Anular la consulta"},
     "reopen_query": {"en": "Reopen", "es": "Reabrir"},
     "reply": {"en": "Your message", "es": "Su mensaje"},
+    "query_answered_by_manager": {
+        "en": "Your site's data manager answers queries; the monitor then closes them.",
+        "es": "Las consultas las responde el gestor de datos de su centro; después el monitor las cierra.",
+    },
     "query_done_answer": {"en": "Answer sent.", "es": "Respuesta enviada."},
     "query_done_close": {"en": "Query closed.", "es": "Consulta cerrada."},
     "query_done_cancel": {"en": "Query cancelled.", "es": "Consulta anulada."},

@@ -39,6 +39,12 @@ def test_the_life_of_a_query_on_a_field(web: Web) -> None:
     )
     thread = manager.get(query_url).text
     assert "Confirmed in the chart." in thread and "Answered" in thread
+    assert "data manager answers queries" in entry.get(query_url).text  # why site entry has no box
+    reply = html.fromstring(monitor.get(query_url).text).xpath("//form[contains(@class,'reply')]")
+    assert len(reply) == 1 and len(reply[0].xpath(".//textarea")) == 1  # one message, an action each
+    assert reply[0].xpath(".//button/@formaction") == [
+        f"{query_url}/{a}" for a in ("close", "cancel", "reopen")
+    ]
     assert post(monitor, query_url + "/close", {"text": "Thanks."}, page=query_url).status_code == 303
     assert "Closed" in monitor.get(query_url).text
     history = entry.get(f"/records/{record_id}/history").text
