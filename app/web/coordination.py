@@ -69,7 +69,7 @@ def quality_page(
     session: SessionDep, study: StudyDep, actor: ReadActor, site: Annotated[list[str] | None, Query()] = None
 ) -> Response:
     report = quality_report(session, study, actor, site or [], actor.language)
-    return HTMLResponse(render_quality_html(report), headers=REPORT_HEADERS)
+    return HTMLResponse(render_quality_html(report, back="/coordination"), headers=REPORT_HEADERS)
 
 
 @router.get("/coordination/quality.csv")

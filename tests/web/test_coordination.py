@@ -26,6 +26,7 @@ def test_a_coordinator_downloads_the_export_and_reads_the_reports(web: Web) -> N
     assert web.audit_count("export") == before + 1
     quality = coordinator.get("/coordination/quality")
     assert quality.status_code == 200 and "FHCC" in quality.text
+    assert '<a href="/coordination">' in quality.text  # a way back from the report page
     assert coordinator.get("/coordination/quality.csv").headers["content-type"].startswith("text/csv")
     summary = coordinator.get("/coordination/summary")
     assert summary.status_code == 200 and "<table" in summary.text

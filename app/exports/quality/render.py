@@ -15,6 +15,7 @@ from app.exports.quality.report import QualityReport
 WORDS = {
     "en": {
         "quality": "Data quality",
+        "back": "Back to the coordination page",
         "generated": "Generated",
         "version": "definition version",
         "site": "Site",
@@ -44,6 +45,7 @@ WORDS = {
     },
     "es": {
         "quality": "Calidad de los datos",
+        "back": "Volver a la página de coordinación",
         "generated": "Generado",
         "version": "versión de la definición",
         "site": "Centro",
@@ -158,8 +160,8 @@ def _sites(report: QualityReport) -> list[dict[str, Any]]:
     return sites
 
 
-def render_quality_html(report: QualityReport) -> str:
-    """The report as one page, for the coordinator's web pages or a file."""
+def render_quality_html(report: QualityReport, back: str | None = None) -> str:
+    """The report as one page, for the coordinator's web pages (with a link `back`) or a file."""
     env = Environment(
         loader=PackageLoader("app.exports", "templates"), autoescape=select_autoescape(["html"])
     )
@@ -170,6 +172,7 @@ def render_quality_html(report: QualityReport) -> str:
         generated=report.generated_at.isoformat(timespec="minutes"),
         version=report.study.version,
         sites=_sites(report),
+        back=back,
     )
 
 
