@@ -119,7 +119,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Status of each form per patient ({shown} of {total} shown)",
         "es": "Estado de cada formulario por paciente ({shown} de {total} mostrados)",
     },
-    "entries": {"en": "{n} entries", "es": "{n} registros"},
+    "entries": {"en": "{n} entries", "en_one": "1 entry", "es": "{n} registros", "es_one": "1 registro"},
     # patient page
     "patient": {"en": "Patient", "es": "Paciente"},
     "created": {"en": "Created", "es": "Creado"},
@@ -144,20 +144,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "verificarse de nuevo.",
     },
     "saved_queries_answered": {
-        "en": "Saved. {n} data query(ies) answered: the check now passes; the monitor will close it.",
-        "es": "Guardado. {n} consulta(s) respondida(s): la comprobación ya se cumple; el monitor la cerrará.",
+        "en": "Saved. {n} data queries answered: their checks now pass; the monitor will close them.",
+        "en_one": "Saved. A data query was answered: its check now passes; the monitor will close it.",
+        "es": "Guardado. {n} consultas respondidas: sus comprobaciones ya se cumplen; "
+        "el monitor las cerrará.",
+        "es_one": "Guardado. Una consulta quedó respondida: la comprobación ya se cumple; "
+        "el monitor la cerrará.",
     },
     "saved_with_queries": {
-        "en": "Saved. {n} warning(s) opened a query: see the messages next to the fields.",
-        "es": "Guardado. {n} aviso(s) han abierto una consulta: vea los mensajes junto a los campos.",
+        "en": "Saved. {n} warnings opened a query each: see the messages next to the fields.",
+        "en_one": "Saved. A warning opened a query: see the message next to the field.",
+        "es": "Guardado. {n} avisos han abierto una consulta cada uno: vea los mensajes junto a los campos.",
+        "es_one": "Guardado. Un aviso ha abierto una consulta: vea el mensaje junto al campo.",
     },
     "no_changes": {
         "en": "Nothing had changed: nothing was saved.",
         "es": "No había cambios: no se ha guardado nada.",
     },
     "not_saved": {
-        "en": "Not saved: {n} problem(s) to fix.",
-        "es": "No se ha guardado: hay {n} problema(s) que corregir.",
+        "en": "Not saved: {n} problems to fix.",
+        "en_one": "Not saved: 1 problem to fix.",
+        "es": "No se ha guardado: hay {n} problemas que corregir.",
+        "es_one": "No se ha guardado: hay 1 problema que corregir.",
     },
     "problems": {"en": "Problems", "es": "Problemas"},
     "other_form_problem": {"en": "In {form}: {message}", "es": "En {form}: {message}"},
@@ -214,8 +222,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "done_lock": {"en": "Locked.", "es": "Bloqueado."},
     "done_unlock": {"en": "Unlocked.", "es": "Desbloqueado."},
     "cannot_complete": {
-        "en": "Cannot be marked complete: {n} check(s) fail.",
-        "es": "No se puede marcar como completo: fallan {n} comprobación(es).",
+        "en": "Cannot be marked complete: {n} checks fail.",
+        "en_one": "Cannot be marked complete: 1 check fails.",
+        "es": "No se puede marcar como completo: fallan {n} comprobaciones.",
+        "es_one": "No se puede marcar como completo: falla 1 comprobación.",
     },
     "action_refused": {"en": "That could not be done: {detail}", "es": "No se ha podido hacer: {detail}"},
     "studyday_helper": {"en": "Study-day helper", "es": "Ayuda para el día de estudio"},
@@ -388,8 +398,10 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def text(key: str, language: str, **params: Any) -> str:
+    """The text in `language`; with `n` = 1, its singular form (`<language>_one`) where it has one."""
     entry = TEXTS[key]
-    template = entry.get(language) or entry["en"]
+    singular = entry.get(f"{language}_one") if params.get("n") == 1 else None
+    template = singular or entry.get(language) or entry["en"]
     return template.format(**params) if params else template
 
 

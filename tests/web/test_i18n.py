@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from app.web.i18n import LANGUAGES, TEXTS
+from app.web.i18n import text as words_for
 from tests.web.conftest import Web
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "web" / "templates"
@@ -14,9 +15,14 @@ SOURCES = Path(__file__).resolve().parents[2] / "app" / "web"
 
 def test_every_text_exists_in_every_language_with_the_same_placeholders() -> None:
     for key, texts in TEXTS.items():
-        assert set(texts) == set(LANGUAGES), key
-        placeholders = {lang: set(re.findall(r"{(\w+)}", text)) for lang, text in texts.items()}
+        plural = {lang: texts[lang] for lang in texts if not lang.endswith("_one")}
+        assert set(plural) == set(LANGUAGES), key
+        placeholders = {lang: set(re.findall(r"{(\w+)}", words)) for lang, words in texts.items()}
         assert placeholders["en"] == placeholders["es"], key
+        singular = {lang for lang in texts if lang.endswith("_one")}
+        # A singular form is all or none, and needs no placeholder its plural does not have.
+        assert singular in (set(), {f"{lang}_one" for lang in LANGUAGES}), key
+        assert all(placeholders[lang] <= placeholders[lang.removesuffix("_one")] for lang in singular), key
 
 
 def test_every_key_the_pages_use_exists() -> None:
@@ -59,3 +65,10 @@ def test_error_pages_speak_the_users_language(web: Web) -> None:
     assert "No encontrado" in client.get("/records/NOPE-0001-X/forms/no_such_form").text
     refused = client.post("/records", data={})
     assert refused.status_code == 403 and "No se ha aceptado este formulario" in refused.text
+
+
+def test_counts_of_one_read_in_the_singular_where_a_text_has_one() -> None:
+    assert words_for("not_saved", "en", n=1) == "Not saved: 1 problem to fix."
+    assert words_for("not_saved", "es", n=3) == "No se ha guardado: hay 3 problemas que corregir."
+    assert words_for("entries", "es", n=1) == "1 registro" and words_for("entries", "en", n=2) == "2 entries"
+    assert not any("(s)" in value or "(es)" in value for entry in TEXTS.values() for value in entry.values())
