@@ -45,6 +45,10 @@ def coerce(derived: CDerived, value: Any) -> Any:
             return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         if spec.precision is not None and isinstance(value, Decimal):
             return value.quantize(Decimal(1).scaleb(-spec.precision), rounding=ROUND_HALF_UP)
+        if isinstance(value, Decimal) and value.is_finite():
+            # No declared precision: the digits the arithmetic carried (714.5000) are not the data's.
+            normal = value.normalize()
+            return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
     return value
 
 

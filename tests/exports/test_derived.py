@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.exports.conftest import StudyDb
+from app.exports.derived import coerce
+from app.forms.compile import load_study
+from tests.exports.conftest import REPO, StudyDb
 from tests.exports.patients import EXPECTED_A, EXPECTED_B, EXPECTED_C
 
 
@@ -53,3 +55,16 @@ def test_a_deleted_instance_is_left_out_of_tables_and_derived_values(
         ]
     assert days == [("1", "1"), ("2", "3")]  # instance 3 (day 5, CRS grade 4) was deleted
     assert patients["A"]["peak_crs_grade"] == "3"
+
+
+def test_a_decimal_without_declared_precision_keeps_only_its_significant_digits(
+    patients: dict[str, dict[str, str]],
+) -> None:
+    for row in patients.values():
+        value = row["steroid_cum_dexeq_mg"]
+        if value and "." in value:
+            assert not value.endswith("0"), value  # 714.5, not 714.5000
+    study = load_study(REPO / "forms")
+    derived = next(d for d in study.derived if d.name == "steroid_cum_dexeq_mg")
+    assert str(coerce(derived, Decimal("714.5000"))) == "714.5"
+    assert str(coerce(derived, Decimal("1E+2"))) == "100"
