@@ -15,7 +15,7 @@ from app.forms.expr.compiler import Compiled, CompileError, Scope, compile_expre
 from app.forms.expr.parser import ExpressionSyntaxError, parse
 from app.forms.expr.types import BLANK, BOOL, DATE, NUM, SET, T_BLANK, TEXT, Ty
 from app.forms.loader import RawDefinition, Source, load_directory
-from app.forms.model import CDerived, CField, CForm, CompiledStudy, CRule
+from app.forms.model import PIPE, CDerived, CField, CForm, CompiledStudy, CRule
 from app.forms.problems import DefinitionError, Problem
 from app.forms.ranges import outside_check
 from app.forms.schema import Derived, Field, FieldType, Form, Rule
@@ -212,7 +212,15 @@ def _compile_rule(
     attach = rule.field
     if attach is None and form is not None:
         attach = next((name for f, name in sorted(check.deps) if f == form.name), None)
-    return CRule(rule, form.name if form else None, source.file, source.line(*loc), check, when, attach)
+    pipes = {}
+    for lang, text in rule.message.items():
+        for piped in PIPE.findall(text):
+            compiled = resolver.expression(piped, scope, source, (*loc, "message", lang))
+            if compiled is not None:
+                pipes[piped] = compiled
+    return CRule(
+        rule, form.name if form else None, source.file, source.line(*loc), check, when, attach, pipes
+    )
 
 
 def _calc_order(cform: CForm) -> list[CField]:

@@ -14,10 +14,10 @@ from typing import Any
 
 from app.forms.expr.runtime import MissingValue, PatientView, Values
 from app.forms.messages import message
-from app.forms.model import CField, CForm, CompiledStudy, CRule
+from app.forms.model import PIPE, CField, CForm, CompiledStudy, CRule
 from app.forms.ranges import range_text
 from app.forms.schema import FieldType, Severity
-from app.forms.values import Invalid, is_empty
+from app.forms.values import Invalid, is_empty, to_text
 
 # How a multiple choice written as text separates its codes ("1,3" or "1|3"), as its parser reads it.
 _ITEM_SEPARATOR = re.compile(r"[,|]")
@@ -220,15 +220,31 @@ class _Run:
             return
         if rule.check.fn(values, pv, values) is False:
             shown = values.get(rule.field) if rule.field else None
+            text = dict(rule.spec.message)
+            if rule.pipes:
+                piped = {expr: _shown(c.fn(values, pv, values)) for expr, c in rule.pipes.items()}
+                text = {
+                    lang: PIPE.sub(lambda m: piped.get(m.group(1), m.group(0)), t) for lang, t in text.items()
+                }
             self.issue(
                 rule.field,
                 f"rule:{rule.spec.name}",
                 shown,
                 rule.spec.severity,
-                dict(rule.spec.message),
+                text,
                 form=form,
                 instance=instance,
             )
+
+
+def _shown(value: Any) -> str:
+    """A value piped into a message: blank as a dash, numbers without trailing zeros."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal) and value.is_finite():
+        normal = value.normalize()
+        return format(normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal, "f")
+    return to_text(value)
 
 
 def _choice_items(raw: Any) -> list[str]:

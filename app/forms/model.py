@@ -5,6 +5,8 @@ Built once per definition version by `compile.py`; immutable afterwards.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -47,6 +49,10 @@ class CField:
         return self.spec.type not in (FieldType.calc, FieldType.descriptive, FieldType.unsupported)
 
 
+# `{expression}` in a rule's message: the value it has when the rule fails, as data managers read it.
+PIPE = re.compile(r"\{([^{}]+)\}")
+
+
 @dataclass
 class CRule:
     spec: Rule
@@ -56,6 +62,8 @@ class CRule:
     check: Compiled
     when: Compiled | None
     field: str | None
+    # Values piped into the message: each `{expression}` of its text, compiled where the rule lives.
+    pipes: dict[str, Compiled] = dataclasses.field(default_factory=dict)  # `field` is taken above
 
     @property
     def forms(self) -> set[str]:

@@ -10,6 +10,7 @@ import pytest
 from app.forms.engine import PatientData, validate, validate_completion
 from app.forms.expr.runtime import MissingValue
 from app.forms.model import CompiledStudy
+from app.forms.problems import DefinitionError
 from app.forms.ranges import range_text
 from tests.forms.conftest import choices, label
 
@@ -279,3 +280,34 @@ def test_integer_inputs_reject_floats_with_a_fraction_and_booleans(study: Compil
 def test_a_range_with_negative_bounds_reads_as_two_numbers() -> None:
     assert range_text((-14, -1), None) == "-14 – -1"
     assert range_text((0, 365), "days") == "0–365 days"
+
+
+def test_a_rule_message_pipes_the_values_it_names(make_study: Any) -> None:
+    visits = {
+        "repeating": True,
+        "fields": [{"name": "day", "type": "studyday"}, {"name": "dose", "type": "decimal"}],
+        "rules": [
+            {
+                "name": "by_last",
+                "check": "day <= vitals.last",
+                "message": {
+                    "en": "day {day} is after the last day, {vitals.last}",
+                    "es": "día {day} > {vitals.last}",
+                },
+            },
+        ],
+    }
+    vitals = {"fields": [{"name": "last", "type": "integer"}]}
+    study = make_study({"vitals": vitals, "visits": visits})
+    patient = PatientData(once={"vitals": {"last": 30}})
+    [issue] = validate(study, "visits", {"day": "40"}, patient=patient, instance=1).issues
+    assert issue.message == {"en": "day 40 is after the last day, 30", "es": "día 40 > 30"}
+
+
+def test_a_message_naming_an_unknown_variable_is_refused_at_load(make_study: Any) -> None:
+    visits = {
+        "fields": [{"name": "day", "type": "studyday"}],
+        "rules": [{"name": "r", "check": "day > 0", "message": label("day {dya} is wrong")}],
+    }
+    with pytest.raises(DefinitionError, match="message"):
+        make_study({"visits": visits})

@@ -119,6 +119,7 @@ def test_a_problem_in_another_form_is_named_by_that_forms_label(web: Web) -> Non
     assert response.status_code == 422, response.text
     problems = " ".join(html.fromstring(response.text).xpath("//li[contains(@class, 'issue')]//text()"))
     assert "In Course of CRS and ICANS: No study day may be later" in problems
+    assert "(here: day 30)" in problems  # the limit, piped into the message
     assert "toxicity_course" not in problems
 
 
