@@ -148,13 +148,14 @@
         return;
       }
       dirty = false;
-      window.sessionStorage.removeItem("edc:draft:" + window.location.pathname);  // let go on purpose
+      window.sessionStorage.removeItem("edc:draft:" + form.dataset.user + ":" + window.location.pathname);
     });
   });
 
   // 5. Drafts.
-  const draftKey = "edc:draft:" + window.location.pathname;
-  const pendingKey = "edc:draft:pending";
+  // Per user: on a shared computer, what one person typed is never offered to the next.
+  const draftKey = "edc:draft:" + form.dataset.user + ":" + window.location.pathname;
+  const pendingKey = "edc:draft:" + form.dataset.user + ":pending";
   const store = window.sessionStorage;
   const flash = document.querySelector(".flash");
   const pending = store.getItem(pendingKey);
