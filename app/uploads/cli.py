@@ -66,12 +66,13 @@ def _summary(report: dict[str, Any]) -> str:
         shown = ", ".join(report["ignored_columns"])
         lines.append(f"  calculated columns read past (the platform computes them): {shown}")
     for error in report["errors"][:50]:
+        # Keys as in the report's columns, whatever the language of the message.
         where = " ".join(
-            f"{k}={error[k]}" for k in ("row", "record", "form", "instance", "field") if error.get(k)
+            f"{k}={error[k]!r}" if k == "value" else f"{k}={error[k]}"
+            for k in ("row", "record", "form", "instance", "field", "value")
+            if error.get(k)
         )
-        lines.append(
-            f"  {where}: {error['message']}" + (f" (value {error['value']!r})" if error.get("value") else "")
-        )
+        lines.append(f"  {where}: {error['message']}")
     if len(report["errors"]) > 50:
         lines.append(f"  ... and {len(report['errors']) - 50} more: see {report['report_csv_url']}")
     return "\n".join(lines)
