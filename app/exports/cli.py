@@ -54,27 +54,34 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-@exports_cli.command("export")
+EXPORT_HELP = (
+    "Write the merged dataset (patients + one table per repeating form), its codebook and a manifest."
+    "\n\nFile names: patients.<ext>, <form>.<ext>, study.xlsx, study.R, odm.xml, datapackage.json, "
+    "codebook.html and manifest.json (SHA-256 of every file). Unchanged data gives identical data files."
+    "\n\nThe study's declared top-codes apply unless --top-code or --no-top-code says otherwise."
+)
+
+
+# The help is given whole (the docstring's line breaks would stay in the printed help).
+@exports_cli.command("export", help=EXPORT_HELP)
 def export(
     out: Annotated[Path, typer.Option("--out", help="Folder to create (or an empty one) for the files.")],
     user: UserOption,
     formats: Annotated[
-        list[str] | None, typer.Option("--format", help=f"Any of {','.join(FORMATS)} (default: all).")
+        list[str] | None, typer.Option("--format", help=f"Any of {', '.join(FORMATS)} (default: all).")
     ] = None,
     sites: SitesOption = None,
     status: Annotated[
         str | None, typer.Option(help="Only form instances at least this far: complete or verified.")
     ] = None,
     lang: Annotated[str | None, typer.Option(help="Language of labels (default: the study's first).")] = None,
-    drop_free_text: Annotated[bool, typer.Option(help="Leave out text and notes fields.")] = False,
+    drop_free_text: Annotated[
+        bool, typer.Option("--drop-free-text", help="Leave out text and notes fields.")
+    ] = False,
     top_code: TopCodeOption = None,
     no_top_code: NoTopCodeOption = False,
 ) -> None:
-    """Write the merged dataset (patients + one table per repeating form), its codebook and a manifest.
-
-    File names: patients.<ext>, <form>.<ext>, study.xlsx, study.R, odm.xml, datapackage.json,
-    codebook.html and manifest.json (SHA-256 of every file). Unchanged data gives identical data files.
-    """
+    """`edc export`: see EXPORT_HELP."""
     from app.exports.service import run_export
 
     study = configured_study()
