@@ -68,8 +68,9 @@ class CRule:
     @property
     def forms(self) -> set[str]:
         touched = set(self.check.forms) | {form for form, _ in self.check.deps if form}
-        if self.when is not None:
-            touched |= self.when.forms | {form for form, _ in self.when.deps if form}
+        for compiled in (self.when, *self.pipes.values()):  # a piped value must not go stale either
+            if compiled is not None:
+                touched |= compiled.forms | {form for form, _ in compiled.deps if form}
         if self.form:
             touched.add(self.form)
         return touched

@@ -36,17 +36,18 @@ IDENTIFIER_VALUES = {
     "a calendar date with a month name": MONTH_NAME_DATE,
 }
 # One pass over a cell tells whether any pattern may match; the per-pattern loop then names which.
-# Month-name dates are searched apart, and only in cells with a separator: the pattern is costly, and
-# the longest cells of most files are site pseudonyms (64 hex digits), which can hold no such date.
+# Month-name dates are searched apart, and not in cells of hex digits alone: the pattern is costly,
+# and the longest cells of most files are site pseudonyms (64 hex digits), which hold no such date.
 _ANY_IDENTIFIER = re.compile(
     "|".join(f"(?:{p.pattern})" for p in IDENTIFIER_VALUES.values() if p is not MONTH_NAME_DATE)
 )
+_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def _may_hold_identifier(value: str) -> bool:
-    return bool(_ANY_IDENTIFIER.search(value)) or (
-        not value.isalnum() and bool(MONTH_NAME_DATE.search(value))
-    )
+    if _ANY_IDENTIFIER.search(value):
+        return True
+    return not _HEX.fullmatch(value) and bool(MONTH_NAME_DATE.search(value))
 
 
 @dataclass
@@ -105,13 +106,13 @@ def layout(study: CompiledStudy, header: list[str]) -> Layout:
     for column in header:
         if column in META:
             continue
-        if column in calculated or column.lower() in calculated:
-            ignored.append(column)
+        owners = known.get(column) or known.get(column.lower())
+        if not owners and (column in calculated or column.lower() in calculated):
+            ignored.append(column)  # only when no input of another form has the same name
             continue
         if column.endswith("_complete") and column[: -len("_complete")] in study.forms:
             forms.setdefault(column[: -len("_complete")], FormColumns()).status = column
             continue
-        owners = known.get(column) or known.get(column.lower())
         if not owners:
             unknown.append(column)
             continue

@@ -262,6 +262,7 @@ def test_report_csv_never_executes_a_cell(api: Api) -> None:
         (b"site_pseudonym,disease_other\nabc,DNI 12345678Z\n", "x.csv", "identifier_value"),
         (b"site_pseudonym,disease_other\nabc,seen 03/04/2021\n", "x.csv", "identifier_value"),
         (b"site_pseudonym,disease_other\nabc,relapse on 3 de marzo de 2021\n", "x.csv", "identifier_value"),
+        (b"site_pseudonym,disease_other\nabc,13OCT1964\n", "x.csv", "identifier_value"),
         (b"", "x.csv", "empty_file"),
         (b"PK\x03\x04 truncated", "x.xlsx", "damaged_xlsx"),
         (b"{not json", "x.json", "malformed_json"),

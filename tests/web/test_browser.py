@@ -243,7 +243,6 @@ def test_entries_lost_to_an_ended_session_can_be_restored(browser: Browser, base
         page.get_by_role("button", name="Sign in").click()
         page.goto(url)
         if who == "manager_fhcc":
-            expect(page.get_by_label("Weight")).to_be_visible()
             expect(page.locator(".draft")).to_have_count(0)
     draft = page.locator(".draft")
     expect(draft).to_contain_text("was not saved")
@@ -255,6 +254,26 @@ def test_entries_lost_to_an_ended_session_can_be_restored(browser: Browser, base
     expect(page.locator(".flash")).to_contain_text("Saved")
     page.reload()
     expect(page.locator(".draft")).to_have_count(0)
+    context.close()
+
+
+def test_a_restored_draft_never_overwrites_a_later_save(browser: Browser, base: str) -> None:
+    context, page = signed_in(browser, base, "entry_fhcc")
+    saved_demographics(page)  # version 1, weight 70.5
+    url = page.url
+    page.get_by_label("Weight").fill("71.0")  # typed, not saved: the draft is of version 1
+    page.evaluate("window.onbeforeunload = null")
+    other, theirs = signed_in(browser, base, "manager_fhcc")
+    theirs.goto(url)
+    theirs.get_by_label("Weight").fill("80.0")
+    theirs.get_by_role("button", name="Save").click()
+    expect(theirs.locator(".flash")).to_contain_text("Saved")  # version 2
+    other.close()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.goto(url)
+    page.locator(".draft").get_by_role("button", name="Restore it").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("table.conflict")).to_contain_text("80.0")  # both shown, nothing overwritten
     context.close()
 
 

@@ -158,9 +158,15 @@
   const pendingKey = "edc:draft:" + form.dataset.user + ":pending";
   const store = window.sessionStorage;
   const flash = document.querySelector(".flash");
-  const pending = store.getItem(pendingKey);
-  if (pending && flash && !submitted) store.removeItem(pending);  // the save it was waiting for went through
-  if (flash && !submitted) store.removeItem(pendingKey);
+  // A save waits as "pending" (its draft and the page it was posted from) until that page, or the
+  // entry a new one became, comes back with a message: then it went through and the draft goes.
+  const pending = JSON.parse(store.getItem(pendingKey) || "null");
+  const here = window.location.pathname;
+  if (pending && flash && !submitted && (here === pending.from || (pending.from.endsWith("/new") &&
+      here.startsWith(pending.from.slice(0, -3))))) {
+    store.removeItem(pending.key);
+    store.removeItem(pendingKey);
+  }
 
   function fieldsOf() {
     return Array.from(new FormData(form).entries()).filter(function (entry) {
@@ -172,13 +178,17 @@
     return JSON.stringify(fields) === JSON.stringify(fieldsOf());
   }
 
-  function restore(fields) {
+  function restore(draft) {
+    const fields = draft.fields;
     form.querySelectorAll("input[name], select[name], textarea[name]").forEach(function (control) {
       if (control.name.charAt(0) === "_") return;
       const values = fields.filter(function (f) { return f[0] === control.name; }).map(function (f) { return f[1]; });
       if (control.type === "checkbox" || control.type === "radio") control.checked = values.indexOf(control.value) >= 0;
       else if (control.type !== "hidden") control.value = values.length ? values[0] : "";
     });
+    // The version the draft was typed on: if someone saved since, the server shows both, never overwrites.
+    const version = form.querySelector('input[name="_version"]');
+    if (version && draft.version !== undefined) version.value = draft.version;
     dirty = true;
     form.dispatchEvent(new Event("input", { bubbles: true }));
   }
@@ -198,7 +208,7 @@
     drop.type = "button";
     drop.className = "button button-quiet";
     drop.textContent = form.dataset.draftDiscard;
-    keep.addEventListener("click", function () { restore(saved.fields); box.remove(); });
+    keep.addEventListener("click", function () { restore(saved); box.remove(); });
     drop.addEventListener("click", function () { store.removeItem(draftKey); box.remove(); });
     box.append(note, " ", keep, " ", drop);
     form.parentNode.insertBefore(box, form);
@@ -208,11 +218,12 @@
   function keepDraft() {
     const now = new Date();
     const at = ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2);
-    store.setItem(draftKey, JSON.stringify({ at: at, fields: fieldsOf() }));
+    const version = form.querySelector('input[name="_version"]');
+    store.setItem(draftKey, JSON.stringify({ at: at, fields: fieldsOf(), version: version ? version.value : undefined }));
   }
   form.addEventListener("input", keepDraft);
   form.addEventListener("change", keepDraft);
-  form.addEventListener("submit", function () { store.setItem(pendingKey, draftKey); });
+  form.addEventListener("submit", function () { store.setItem(pendingKey, JSON.stringify({ key: draftKey, from: here })); });
 
   // 2. Reason for change.
   const reasonBox = document.getElementById("reason-box");
@@ -231,7 +242,7 @@
   const helper = document.getElementById("studyday-helper");
   const infusion = document.getElementById("infusion-date");
   if (!helper || !infusion) return;
-  const key = "edc:infusion:" + infusion.dataset.record;
+  const key = "edc:infusion:" + form.dataset.user + ":" + infusion.dataset.record;
   helper.hidden = false;
   infusion.value = window.sessionStorage.getItem(key) || "";
   infusion.addEventListener("change", function () {
