@@ -376,12 +376,14 @@ def validate_completion(study: CompiledStudy, patient: PatientData) -> list[Issu
 
 def recompute(
     study: CompiledStudy, form: str, values: Values, patient: PatientData | None, instance: int | None
-) -> Values:
-    """The calculated fields of a stored instance, after something they read elsewhere changed."""
+) -> tuple[Values, list[Issue]]:
+    """The calculated fields of a stored instance, after something they read elsewhere changed, and
+    the warnings of their expected ranges."""
     cform = study.forms[form]
     inputs = {k: v for k, v in values.items() if k in cform.fields and cform.fields[k].parse is not None}
     run = _Run(study, cform, instance)
-    return run.calculate(inputs, patient_view(cform, inputs, patient, instance))
+    computed = run.calculate(inputs, patient_view(cform, inputs, patient, instance))
+    return computed, [i for i in run.issues if i.severity == Severity.warning]
 
 
 def forms_reading(study: CompiledStudy, form: str) -> list[CForm]:

@@ -66,6 +66,12 @@ class CRule:
     pipes: dict[str, Compiled] = dataclasses.field(default_factory=dict)  # `field` is taken above
 
     @property
+    def reads(self) -> frozenset[str]:
+        """The fields of its own form the rule's check and condition read."""
+        deps = self.check.deps | (self.when.deps if self.when is not None else set())
+        return frozenset(name for form, name in deps if form == self.form)
+
+    @property
     def forms(self) -> set[str]:
         touched = set(self.check.forms) | {form for form, _ in self.check.deps if form}
         for compiled in (self.when, *self.pipes.values()):  # a piped value must not go stale either

@@ -1,8 +1,8 @@
 """The life of a data query: open -> answered -> closed (or cancelled), each step a message and audit.
 
-Warning-level checks open queries automatically when data is saved; monitors open them by hand.
-The site's data manager answers; the monitor closes or cancels. A save after which a check that
-opened a query passes answers that query itself. All scoping goes through records.scope.
+Warning-level checks open queries automatically when data is saved (`checks.py` keeps those);
+monitors open them by hand. The site's data manager answers; the monitor closes or cancels. All
+scoping goes through records.scope.
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.auth.actor import Actor, Role
-from app.core.database import insert_rows
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.forms.engine import Issue
 from app.models import DataQuery, QueryMessage, Record, Site
 from app.records.scope import visible_records
 
@@ -91,177 +89,6 @@ def open_query(
     _add_message(session, query, actor, "open", text)
     _audit(session, actor, record, query, "query_opened", text)
     return query
-
-
-@dataclass(frozen=True, slots=True)
-class Warned:
-    """A warning raised while saving one form instance of one patient."""
-
-    record: Record
-    form: str
-    instance: int
-    issue: Issue
-
-
-def open_for_warnings(session: Session, actor: Actor, warned: list[Warned]) -> int:
-    """One query per warning, unless the same check already has an open query on that field.
-
-    One look-up of the open queries and one INSERT each for queries, messages and audit events,
-    however many warnings: a single save passes a few, a bulk upload a chunk of patients' worth.
-    """
-    if not warned:
-        return 0
-    pks = list({w.record.id for w in warned})
-    with session.no_autoflush:
-        rows = session.execute(
-            select(
-                DataQuery.record_pk, DataQuery.form, DataQuery.instance, DataQuery.field, DataQuery.code
-            ).where(DataQuery.record_pk.in_(pks), DataQuery.status.in_(OPEN_STATES))
-        )
-        existing = {tuple(row) for row in rows}
-    now = _now()
-    opening: list[tuple[Warned, str, int, str]] = []
-    for item in warned:
-        issue = item.issue
-        form = issue.form or item.form
-        instance = issue.instance if issue.instance is not None else item.instance
-        key = (item.record.id, form, instance, issue.field, issue.code)
-        if key not in existing:
-            existing.add(key)
-            text = issue.message.get(actor.language) or issue.message.get("en") or issue.code
-            opening.append((item, form, instance, text))
-    if not opening:
-        return 0
-    queries = [
-        {
-            "record_pk": item.record.id,
-            "form": form,
-            "instance": instance,
-            "field": item.issue.field,
-            "status": "open",
-            "origin": "check",
-            "code": item.issue.code,
-            "opened_at": now,
-            "opened_by": actor.user_id,
-            "updated_at": now,
-        }
-        for item, form, instance, _ in opening
-    ]
-    ids = session.scalars(
-        insert(_QUERIES).returning(_QUERIES.c.id, sort_by_parameter_order=True), queries
-    ).all()
-    opened = [
-        (qid, text, dict(item.issue.message)) for qid, (item, *_, text) in zip(ids, opening, strict=True)
-    ]
-    _insert_messages(session, actor, now, "open", opened)
-    audit.append_many(
-        session,
-        actor,
-        (
-            audit.Entry(
-                "query_opened",
-                item.record.record_id,
-                form,
-                instance,
-                [{"field": item.issue.field, "query": qid, "status": "open", "text": text}],
-            )
-            for qid, (item, form, instance, text) in zip(ids, opening, strict=True)
-        ),
-    )
-    return len(ids)
-
-
-def _insert_messages(
-    session: Session, actor: Actor, now: datetime, kind: str, messages: list[tuple[int, str, dict[str, str]]]
-) -> None:
-    """One INSERT for a message the platform wrote on each of many queries (bulk opening or answering):
-    the text in the actor's language, and in every language for readers of other languages."""
-    rows = [
-        {
-            "query_id": qid,
-            "at": now,
-            "author_id": actor.user_id,
-            "author": actor.email,
-            "kind": kind,
-            "text": text,
-            "texts": texts or None,
-        }
-        for qid, text, texts in messages
-    ]
-    insert_rows(session, _MESSAGES, rows)
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """One saved form instance: the checks the save ran on it and the (field, code) pairs that fired."""
-
-    record: Record
-    form: str
-    instance: int
-    codes: frozenset[str]
-    firing: frozenset[tuple[str | None, str]]
-
-
-RESOLVED = {
-    "en": "Answered automatically: the data were changed and the check now passes.",
-    "es": "Respondida automáticamente: los datos se han cambiado y la comprobación ya se cumple.",
-}
-
-
-# Built once: every update of a form instance runs it.
-_OPEN_CHECKS = (
-    select(
-        DataQuery.id, DataQuery.record_pk, DataQuery.form, DataQuery.instance, DataQuery.field, DataQuery.code
-    )
-    .where(
-        DataQuery.record_pk.in_(bindparam("pks", expanding=True)),
-        DataQuery.status == "open",
-        DataQuery.origin == "check",
-    )
-    .order_by(DataQuery.id)
-)
-
-
-def answer_resolved(session: Session, actor: Actor, checked: list[Checked]) -> int:
-    """Open queries of checks that ran again on a save and no longer fire become answered, so that
-    the monitor sees the change and closes them, instead of a stale warning beside a corrected value.
-
-    One look-up, one UPDATE and one INSERT each for messages and audit events, however many saves.
-    """
-    if not checked:
-        return 0
-    saved = {(c.record.id, c.form, c.instance): c for c in checked}
-    with session.no_autoflush:
-        rows = session.execute(_OPEN_CHECKS, {"pks": list({c.record.id for c in checked})}).all()
-    resolved = []
-    for qid, pk, form, instance, field, code in rows:
-        check = saved.get((pk, form, instance))
-        if check is not None and code in check.codes and (field, code) not in check.firing:
-            resolved.append((qid, check, field))
-    if not resolved:
-        return 0
-    now, text = _now(), RESOLVED.get(actor.language, RESOLVED["en"])
-    ids = [qid for qid, _, _ in resolved]
-    session.execute(
-        update(DataQuery).where(DataQuery.id.in_(ids)).values(status="answered", updated_at=now),
-        execution_options={"synchronize_session": False},
-    )
-    _insert_messages(session, actor, now, "answer", [(qid, text, RESOLVED) for qid in ids])
-    audit.append_many(
-        session,
-        actor,
-        (
-            audit.Entry(
-                "query_answered",
-                check.record.record_id,
-                check.form,
-                check.instance,
-                [{"field": field, "query": qid, "status": "answered", "text": text}],
-            )
-            for qid, check, field in resolved
-        ),
-    )
-    return len(resolved)
 
 
 def _scoped(actor: Actor) -> Select[DataQuery, str, str]:

@@ -26,7 +26,7 @@ from app.forms.engine import Issue, forms_reading, recompute, validate
 from app.forms.model import CForm, CompiledStudy
 from app.forms.stored import to_stored
 from app.models import Record, Site
-from app.queries.service import Checked, Warned, answer_resolved, open_for_warnings
+from app.queries.checks import Checked, sync_check_queries
 from app.records import changes as store
 from app.records.changes import FormChange
 from app.records.ids import make_record_id
@@ -62,6 +62,8 @@ class SaveOutcome:
     warnings: list[Issue] = field(default_factory=list)
     queries_opened: int = 0
     queries_answered: int = 0
+    # What the data queries need to know of each instance written: what changed, what the checks said.
+    checked: list[Checked] = field(default_factory=list)
     # What to store: the saved instance first, then calculations elsewhere it changed. Empty if unchanged.
     writes: list[FormChange] = field(default_factory=list)
 
@@ -262,26 +264,29 @@ def save_form(
     )
     store.write(session, actor, outcome.writes)
     if outcome.writes:
-        warned = [Warned(patient.record, form, outcome.state.instance, w) for w in outcome.warnings]
-        outcome.queries_opened = open_for_warnings(session, actor, warned)
-        if not outcome.created:
-            checked = [checked_by(study, patient.record, form, outcome.state.instance, outcome.warnings)]
-            outcome.queries_answered = answer_resolved(session, actor, checked)
+        outcome.queries_opened, outcome.queries_answered = sync_check_queries(session, actor, outcome.checked)
     return outcome
 
 
-def checked_by(
-    study: CompiledStudy, record: Record, form: str, instance: int, warnings: list[Issue]
+def checked(
+    study: CompiledStudy,
+    record: Record,
+    form: str,
+    instance: int,
+    warnings: list[Issue],
+    changes: list[dict[str, Any]],
 ) -> Checked:
-    """What a save of one instance checked on it: range warnings and the form's own rules (rules of
-    other forms that read it warn about those forms, and are left to their own saves)."""
-    own_rules = (f"rule:{r.spec.name}" for r in form_of(study, form).rules if r.spec.on == "save")
+    """What a save of one instance tells the data queries: the range checks and the form's own rules
+    ran on it (rules of other forms that read it warn about those forms, and run on their saves)."""
+    rules = [r for r in form_of(study, form).rules if r.spec.on == "save"]
     return Checked(
         record,
         form,
         instance,
-        frozenset(("soft_range", *own_rules)),
-        frozenset((w.field, w.code) for w in warnings if w.form in (None, form)),
+        tuple(warnings),
+        frozenset(("soft_range", *(f"rule:{r.spec.name}" for r in rules))),
+        {f"rule:{r.spec.name}": r.reads for r in rules},
+        frozenset(c["field"] for c in changes),
     )
 
 
@@ -368,14 +373,22 @@ def plan_save(
     ]
     typed = {k: v for k, v in {**result.values, **result.computed}.items() if v is not None}
     patient.keep(study, saved, typed)
-    writes += _recalculate_readers(study, patient, form)
+    recalculated, recalculated_checks = _recalculate_readers(study, patient, form)
+    writes += recalculated
     state = state_of(record, form, number, saved)
-    return SaveOutcome(state, not live, changes, result.warnings, writes=writes)
+    outcome = SaveOutcome(state, not live, changes, result.warnings, writes=writes)
+    outcome.checked = [checked(study, record, form, number, result.warnings, changes)]
+    outcome.checked += recalculated_checks
+    return outcome
 
 
-def _recalculate_readers(study: CompiledStudy, patient: Patient, changed: str) -> list[FormChange]:
-    """Calculations elsewhere that read the changed form (e.g. a dose per kg of body weight)."""
+def _recalculate_readers(
+    study: CompiledStudy, patient: Patient, changed: str
+) -> tuple[list[FormChange], list[Checked]]:
+    """Calculations elsewhere that read the changed form (e.g. a dose per kg of body weight), with
+    what their range checks now say."""
     writes: list[FormChange] = []
+    checks: list[Checked] = []
     for reader in forms_reading(study, changed):
         instances = (
             patient.data.repeating.get(reader.name, {})
@@ -385,7 +398,7 @@ def _recalculate_readers(study: CompiledStudy, patient: Patient, changed: str) -
             else {}
         )
         for number, values in list(instances.items()):
-            computed = recompute(
+            computed, warnings = recompute(
                 study, reader.name, values, patient.data, number if reader.repeating else None
             )
             row = patient.row(reader.name, number)
@@ -408,7 +421,19 @@ def _recalculate_readers(study: CompiledStudy, patient: Patient, changed: str) -
             )
             typed = {k: v for k, v in {**values, **computed}.items() if v is not None}
             patient.keep(study, saved, typed)
-    return writes
+            fields = frozenset(c["field"] for c in changes)
+            checks.append(
+                Checked(
+                    patient.record,
+                    reader.name,
+                    number,
+                    tuple(warnings),
+                    frozenset({"soft_range"}),
+                    {},
+                    fields,
+                )
+            )
+    return writes, checks
 
 
 def delete_instance(

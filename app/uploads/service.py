@@ -23,7 +23,7 @@ from app.core.errors import DomainError
 from app.forms.model import CForm, CompiledStudy
 from app.forms.schema import FieldType
 from app.models import Record
-from app.queries.service import Checked, Warned, answer_resolved, open_for_warnings
+from app.queries.checks import Checked, sync_check_queries
 from app.records import service, workflow
 from app.records.changes import FormChange, write
 from app.records.ids import is_well_formed
@@ -132,7 +132,6 @@ class _Upload:
         self.boxes = {c for columns in layout.forms.values() for c in columns.codes}
         self.writes: list[FormChange] = []
         self.new_record_ids: set[str] = set()
-        self.warned: list[Warned] = []
         self.checked: list[Checked] = []
 
     def apply_chunk(self, groups: list[tuple[str, list[Row]]]) -> None:
@@ -148,9 +147,10 @@ class _Upload:
                 continue
             self.apply_patient(patients[record.id], rows)
         write(self.session, self.actor, self.writes)
-        self.report.queries_opened += open_for_warnings(self.session, self.actor, self.warned)
-        self.report.queries_answered += answer_resolved(self.session, self.actor, self.checked)
-        self.writes, self.warned, self.checked = [], [], []
+        opened, answered = sync_check_queries(self.session, self.actor, self.checked)
+        self.report.queries_opened += opened
+        self.report.queries_answered += answered
+        self.writes, self.checked = [], []
 
     def records_for(self, groups: list[tuple[str, list[Row]]]) -> dict[str, Record]:
         """The patient of each group: found by study ID or site pseudonym, or created at the site."""
@@ -330,9 +330,8 @@ class _Upload:
             self.report_error(row, exc, where)
             return
         self.writes += outcome.writes
-        self.warned += [Warned(record, cform.name, number, w) for w in outcome.warnings]
-        if outcome.changes and not outcome.created:
-            self.checked.append(service.checked_by(self.study, record, cform.name, number, outcome.warnings))
+        if outcome.writes:
+            self.checked += outcome.checked
         self.report.warnings += len(outcome.warnings)
         if outcome.created:
             self.report.created += 1

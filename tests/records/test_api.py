@@ -98,6 +98,53 @@ def test_a_correction_answers_the_query_its_check_opened(api: Api) -> None:
     assert api.audit_intact()
 
 
+def queries_of(api: Api, record_id: str) -> list[tuple[str, int, str, str]]:
+    found = api.call("GET", f"/api/v1/queries?record_id={record_id}").json()
+    return [(q["form"], q["instance"], q["field"], q["status"]) for q in found]
+
+
+def test_a_value_out_of_range_again_reopens_the_answered_query(api: Api) -> None:
+    record_id = api.new_record()
+    for weight in ("160", "150", "170"):
+        put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": weight})
+    assert queries_of(api, record_id) == [("demographics", 1, "weight_kg", "open")]
+    [query] = api.call("GET", f"/api/v1/queries?record_id={record_id}").json()
+    thread = api.call("GET", f"/api/v1/queries/{query['id']}").json()["messages"]
+    assert [m["kind"] for m in thread] == ["open", "answer", "reopen"]
+    assert "fails again: 170 is outside the expected range" in thread[-1]["text"]
+
+
+def test_a_save_that_leaves_the_field_alone_says_nothing_of_its_query(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "160"})
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "150"})  # answered
+    [query] = api.call("GET", f"/api/v1/queries?record_id={record_id}").json()
+    reopened = api.call("POST", f"/api/v1/queries/{query['id']}/reopen", "monitor", json={"text": "150?"})
+    assert reopened.status_code == 200, reopened.text
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "150", "ecog": "2"})
+    assert queries_of(api, record_id) == [
+        ("demographics", 1, "weight_kg", "open")
+    ]  # the monitor's word stands
+
+
+def test_a_recalculated_dose_per_kg_opens_and_answers_its_range_query(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id)  # 70.5 kg
+    dose = {
+        "anakinra_start_day": "5",
+        "anakinra_dose_mg": "200",
+        "anakinra_freq": "4",
+        "anakinra_route": "2",
+        "anakinra_indication": "1",
+    }
+    added = api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": dose})
+    assert added.status_code == 201 and added.json()["computed"]["anakinra_mgkg_day"] == 11.35
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "60.0"})  # 13.33 mg/kg/d: above 12
+    assert ("anakinra", 1, "anakinra_mgkg_day", "open") in queries_of(api, record_id)
+    put_demographics(api, record_id)  # back to 70.5 kg
+    assert ("anakinra", 1, "anakinra_mgkg_day", "answered") in queries_of(api, record_id)
+
+
 def test_a_warning_on_another_once_form_opens_one_query_on_its_only_instance(api: Api) -> None:
     record_id = api.new_record()
     course = {"crs_occurred": "1", "crs_onset_day": "1", "crs_max_grade": "1", "icans_occurred": "0"}

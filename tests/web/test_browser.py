@@ -310,7 +310,8 @@ def test_study_day_helper_never_sends_a_date(browser: Browser, base: str) -> Non
     expect(page.get_by_label("Study day of this assessment")).to_have_value("5")
     expect(page.locator("#calnote-assess_day")).to_contain_text("Study day 5")
     stored = page.evaluate(
-        "sessionStorage.getItem('edc:infusion:' + document.getElementById('infusion-date').dataset.record)"
+        "sessionStorage.getItem('edc:infusion:' + document.getElementById('crf').dataset.user + ':'"
+        " + document.getElementById('infusion-date').dataset.record)"
     )
     assert stored == "2024-03-01"
     shot(page, "09-studyday-helper")
