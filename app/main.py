@@ -9,6 +9,7 @@ from app.core import health
 from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.database import make_engine, make_session_factory
 from app.core.errors import register_error_handlers
+from app.core.responses import SafeJSONResponse
 from app.core.settings import Settings, get_settings
 from app.exports import api as exports_api
 from app.forms.compile import load_study
@@ -47,7 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 worker.stop()
             engine.dispose()
 
-    app = FastAPI(title="EDC", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="EDC",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
+    )
     app.state.settings = settings
     app.add_middleware(
         BodySizeLimitMiddleware,

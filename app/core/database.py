@@ -11,6 +11,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A number naming a row or a position (an id, an instance, an offset, a page) must fit the databases'
+# integer columns: a larger one is refused as bad input, never handed to the driver (which fails).
+INT_MAX = 2**31 - 1
 SQLITE_BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 
 NAMING_CONVENTION = {

@@ -3,10 +3,11 @@
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.core.database import INT_MAX
 from app.forms.model import CompiledStudy
 
 T = TypeVar("T")
@@ -53,3 +54,7 @@ async def _study(request: Request) -> CompiledStudy:
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 StudyDep = Annotated[CompiledStudy, Depends(_study)]
+
+
+# An id in a path: one too large for the database is refused as a bad request (see INT_MAX).
+RowId = Annotated[int, Path(ge=1, le=INT_MAX, description="A row's id")]

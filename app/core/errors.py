@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
+from app.core.responses import SafeJSONResponse
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -97,7 +99,7 @@ def problem_response(
     body: dict[str, Any] = {"type": type_, "title": _title(status), "status": int(status), "detail": detail}
     if errors is not None:
         body["errors"] = jsonable_encoder(errors)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return SafeJSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _title(status: int) -> str:

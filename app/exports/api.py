@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
 from app.auth.actor import Role
 from app.auth.dependencies import CurrentActor, require_roles
 from app.core.deps import SessionDep, StudyDep
+from app.core.responses import SafeJSONResponse
 from app.exports.options import ExportOptions, OutputUnavailable
 from app.exports.quality.render import quality_csv
 from app.exports.quality.report import quality_report
@@ -107,7 +108,7 @@ def create_export(
             files=result.files,
             warnings=result.warnings,
         )
-        return JSONResponse(out.model_dump(), status_code=status.HTTP_201_CREATED)
+        return SafeJSONResponse(out.model_dump(), status_code=status.HTTP_201_CREATED)
     scratch = Path(tempfile.mkdtemp(prefix="edc-export-"))
     try:
         result = run_export(session, study, actor, _options(body, scratch / name))

@@ -7,6 +7,7 @@ typed value or raises `Invalid` with the issue code and its message parameters.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -65,7 +66,8 @@ def _integer(raw: Any) -> int:
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float | Decimal):
-        if raw == int(raw):
+        finite = raw.is_finite() if isinstance(raw, Decimal) else math.isfinite(raw)  # JSON may carry 1e400
+        if finite and raw == int(raw):
             return int(raw)
         raise Invalid("not_integer")
     text = str(raw).strip()
@@ -121,7 +123,7 @@ def _choice_parser(codes: tuple[int | str, ...]) -> Parser:
         if found is not None:
             return found
         key = raw.strip() if isinstance(raw, str) else raw
-        if isinstance(key, bool) or isinstance(key, float) and key == int(key):
+        if isinstance(key, bool) or isinstance(key, float) and math.isfinite(key) and key == int(key):
             key = int(key)
         found = lookup.get(key) if isinstance(key, int | str) else None
         if found is None:
@@ -156,6 +158,10 @@ def _text_parser(field: Field) -> Parser:
         if isinstance(raw, bool | dict | list):
             raise Invalid("not_text")
         text = raw if isinstance(raw, str) else str(raw)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, which JSON can carry: no text can be stored from it
+            raise Invalid("not_text") from None
         if limit is not None and len(text) > limit:
             raise Invalid("too_long", max_length=limit)
         if pattern is not None and not pattern.match(text.strip()):

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.auth.dependencies import CurrentActor
-from app.core.deps import SessionDep, StudyDep, run_and_commit
+from app.core.database import INT_MAX
+from app.core.deps import RowId, SessionDep, StudyDep, run_and_commit
 from app.core.errors import NotFound
 from app.forms.model import CompiledStudy
 from app.queries import service
@@ -47,7 +48,7 @@ class QueryOut(BaseModel):
 class QueryOpen(BaseModel):
     model_config = ConfigDict(extra="forbid")
     form: str
-    instance: int = 1
+    instance: int = Field(default=1, ge=1, le=INT_MAX)
     field: str | None = None
     text: str = Field(min_length=1, max_length=4000)
 
@@ -93,7 +94,7 @@ async def list_queries(
     ] = None,
     record_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
 ) -> list[QueryOut]:
     def work() -> list[QueryOut]:
         views = service.list_queries(
@@ -105,7 +106,7 @@ async def list_queries(
 
 
 @router.get("/queries/{query_id}", response_model=QueryOut, summary="One query with its messages")
-async def get_query(query_id: int, session: SessionDep, actor: CurrentActor) -> QueryOut:
+async def get_query(query_id: RowId, session: SessionDep, actor: CurrentActor) -> QueryOut:
     return await run_and_commit(
         session, lambda: _out(service.get_query(session, actor, query_id), actor.language)
     )
@@ -129,6 +130,7 @@ def _open(session: Session, study: CompiledStudy, actor: Actor, record_id: str, 
     cform = form_of(study, body.form)
     if body.field is not None and body.field not in cform.fields:
         raise NotFound(f"form '{body.form}' has no variable '{body.field}'")
+    service.check_target(session, study, record, body.form, body.instance)
     query = service.open_query(session, actor, record, body.form, body.instance, body.field, body.text)
     return _out(service.get_query(session, actor, query.id), actor.language)
 
@@ -139,7 +141,7 @@ def _open(session: Session, study: CompiledStudy, actor: Actor, record_id: str, 
     summary="Answer (site data manager), close, cancel or reopen (monitor) a query",
 )
 async def act_on_query(
-    query_id: int,
+    query_id: RowId,
     action: Literal["answer", "close", "cancel", "reopen"],
     body: QueryReply,
     session: SessionDep,

@@ -17,8 +17,11 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.auth.actor import Actor, Role
 from app.core.errors import Conflict, Forbidden, NotFound
+from app.forms.model import CompiledStudy
 from app.models import DataQuery, QueryMessage, Record, Site
+from app.records.patient import load_patient
 from app.records.scope import visible_records
+from app.records.service import form_state
 
 OPEN_STATES = ("open", "answered")
 # Plain table inserts for queries opened in bulk (the ORM's bulk path costs more per row than the row).
@@ -57,6 +60,11 @@ def _audit(session: Session, actor: Actor, record: Record, query: DataQuery, act
         instance=query.instance,
         changes=[{"field": query.field, "query": query.id, "status": query.status, "text": text}],
     )
+
+
+def check_target(session: Session, study: CompiledStudy, record: Record, form: str, instance: int) -> None:
+    """A query names an instance that exists (a once-form's only one, even before it is saved)."""
+    form_state(study, load_patient(session, study, record), form, instance)  # NotFound if not
 
 
 def open_query(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
-from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.auth.dependencies import CurrentActor
+from app.core.database import INT_MAX
 from app.core.deps import SessionDep, StudyDep, run_and_commit
+from app.core.responses import SafeJSONResponse
 from app.forms.engine import Issue
 from app.forms.model import CompiledStudy
 from app.forms.stored import from_stored
@@ -90,7 +91,9 @@ def _respond(
 ) -> Response:
     # A ready response: FastAPI then skips validating it again against FormOut.
     out = _form_out(study, state, outcome, actor.language)
-    return JSONResponse(out.model_dump(mode="json"), status_code=status_code, headers={"ETag": state.etag})
+    return SafeJSONResponse(
+        out.model_dump(mode="json"), status_code=status_code, headers={"ETag": state.etag}
+    )
 
 
 # Every endpoint is `async def` and hands its whole unit of work (queries, service call, the
@@ -121,7 +124,7 @@ async def list_records(
     actor: CurrentActor,
     site: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
 ) -> RecordList:
     return await run_and_commit(session, lambda: _list(session, actor, site, limit, offset))
 

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.auth.dependencies import CurrentActor
-from app.core.deps import SessionDep, StudyDep
+from app.core.deps import RowId, SessionDep, StudyDep
 from app.core.errors import DomainError
+from app.core.responses import SafeJSONResponse
 from app.models import Upload
 from app.uploads import jobs
 from app.uploads.reader import FileRefused, kind_of
@@ -113,10 +114,10 @@ def post_upload(
             session, actor, path, name, dry_run=dry_run, keep_in=settings.upload_dir if background else None
         )
         if background:
-            return JSONResponse(_out(upload).model_dump(mode="json"), status_code=202)
+            return SafeJSONResponse(_out(upload).model_dump(mode="json"), status_code=202)
         jobs.process(session, study, actor, upload, path)
     status = 422 if upload.status == "rejected" else 200
-    return JSONResponse(_out(upload).model_dump(mode="json"), status_code=status)
+    return SafeJSONResponse(_out(upload).model_dump(mode="json"), status_code=status)
 
 
 @router.get("", response_model=list[UploadOut], summary="Your site's uploads, newest first")
@@ -128,7 +129,7 @@ def list_uploads(
 
 
 @router.get("/{upload_id}", response_model=UploadOut, summary="Status, progress and report of an upload")
-def get_upload(upload_id: int, session: SessionDep, actor: CurrentActor) -> UploadOut:
+def get_upload(upload_id: RowId, session: SessionDep, actor: CurrentActor) -> UploadOut:
     return _out(jobs.get_upload(session, actor, upload_id))
 
 
@@ -139,7 +140,7 @@ def _safe(value: Any) -> str:
 
 
 @router.get("/{upload_id}/report.csv", summary="The upload's problems as CSV")
-def report_csv(upload_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def report_csv(upload_id: RowId, session: SessionDep, actor: CurrentActor) -> Response:
     upload = jobs.get_upload(session, actor, upload_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

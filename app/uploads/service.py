@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
+from app.core.database import INT_MAX
 from app.core.errors import DomainError
 from app.forms.model import CForm, CompiledStudy
 from app.forms.schema import FieldType
@@ -261,11 +262,11 @@ class _Upload:
             )
             return
         text = row.cells.get("redcap_repeat_instance", "").strip()
-        if not text.isdigit() or int(text) < 1:
+        if not text.isdigit() or not 1 <= int(text) <= INT_MAX:
             self.report.error(
                 row,
                 "bad_instance",
-                f"redcap_repeat_instance '{text}' is not a positive number",
+                f"redcap_repeat_instance '{text}' is not a whole number from 1 to {INT_MAX}",
                 record=record.record_id,
                 form=instrument,
                 field="redcap_repeat_instance",

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from app.core.database import INT_MAX
 from app.core.deps import SessionDep, StudyDep
 from app.records.service import WRITERS, create_record
 from app.web.auth import ReadActor, WebActor, check_csrf
@@ -25,7 +26,7 @@ def dashboard(
     actor: ReadActor,
     site: Annotated[str | None, Query(max_length=10)] = None,
     q: Annotated[str, Query(max_length=40)] = "",
-    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=INT_MAX // 1000)] = 1,
 ) -> Response:
     board = load_dashboard(session, study, actor, site=site or None, search=q, page=page_number)
     pages = {

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
-from app.core.deps import SessionDep, StudyDep
+from app.core.database import INT_MAX
+from app.core.deps import RowId, SessionDep, StudyDep
 from app.core.errors import NotFound
 from app.forms.model import CField, CForm, CompiledStudy
 from app.models import DataQuery, Record, Site
@@ -86,7 +87,7 @@ def query_list(
 
 @router.get("/queries/{query_id}")
 def query_page(
-    request: Request, query_id: int, session: SessionDep, study: StudyDep, actor: ReadActor
+    request: Request, query_id: RowId, session: SessionDep, study: StudyDep, actor: ReadActor
 ) -> Response:
     t = Translator(actor.language)
     view = service.get_query(session, actor, query_id)
@@ -113,7 +114,7 @@ def query_page(
 
 @router.post("/queries/{query_id}/{action}")
 def act_on_query(
-    request: Request, query_id: int, action: str, posted: Posted, session: SessionDep, actor: WebActor
+    request: Request, query_id: RowId, action: str, posted: Posted, session: SessionDep, actor: WebActor
 ) -> Response:
     if action not in ("answer", "close", "cancel", "reopen"):
         raise NotFound(f"no query action '{action}'")
@@ -134,7 +135,7 @@ def new_query(
     study: StudyDep,
     actor: ReadActor,
     form: Annotated[str, Query(max_length=64)],
-    instance: int = 1,
+    instance: Annotated[int, Query(ge=1, le=INT_MAX)] = 1,
     field: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     t = Translator(actor.language)
@@ -167,7 +168,8 @@ def open_query(
     request: Request, record_id: str, posted: Posted, session: SessionDep, study: StudyDep, actor: WebActor
 ) -> Response:
     form, field, text = text_of(posted, "form"), text_of(posted, "field") or None, text_of(posted, "text")
-    instance = int(text_of(posted, "instance")) if text_of(posted, "instance").isdigit() else 1
+    number = text_of(posted, "instance")
+    instance = int(number) if number.isdigit() and int(number) <= INT_MAX else 1
     record = get_record(session, actor, record_id)
     cform, _ = _target(study, actor, form, field)
     url = form_urls(record_id, cform, instance, False).form
@@ -175,6 +177,7 @@ def open_query(
         set_flash(request, "text_required", "error")
         where = urlencode({"form": form, "instance": instance, "field": field or ""})
         return redirect(request, f"/records/{record_id}/queries/new?{where}")
+    service.check_target(session, study, record, form, instance)
     service.open_query(session, actor, record, form, instance, field, text[:4000])
     set_flash(request, "query_opened")
     return redirect(request, url)

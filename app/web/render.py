@@ -10,9 +10,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from app.core.responses import SafeJSONResponse
 from app.web.auth import mark_dirty, page_language, secret_key, web_session
 from app.web.cookies import COOKIE, LANGUAGE_COOKIE, encode
 from app.web.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
@@ -122,4 +123,4 @@ def redirect(request: Request, url: str) -> Response:
 
 
 def json_response(request: Request, data: Any, status: int = 200) -> Response:
-    return finish(request, JSONResponse(data, status_code=status))
+    return finish(request, SafeJSONResponse(data, status_code=status))

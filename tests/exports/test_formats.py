@@ -202,6 +202,14 @@ def test_the_codebook_documents_the_export(export: ExportResult) -> None:
     assert "height_cm__missing" in page and "<code>.b</code> = <code>UNK</code>" in page
 
 
+def test_spss_takes_a_text_column_with_no_value_at_all(study_db: StudyDb, tmp_path: Path) -> None:
+    with study_db.sessions.begin() as session:  # verified forms only: no infection is verified
+        options = ExportOptions(out=tmp_path / "out", formats=("spss",), status="verified")
+        result = run_export(session, study_db.study, study_db.actor(session, "coordinator"), options)
+    frame, _ = pyreadstat.read_sav(result.folder / "infections.sav")
+    assert "infection_organism" in frame.columns
+
+
 def test_names_too_long_for_stata_are_renamed_and_listed(study_db: StudyDb, tmp_path: Path) -> None:
     forms = tmp_path / "forms"
     shutil.copytree(REPO / "forms", forms)

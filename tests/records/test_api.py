@@ -329,6 +329,77 @@ def test_bad_requests_get_problem_json(api: Api) -> None:
         assert "Traceback" not in response.text
 
 
+def send_json(api: Api, url: str, body: str) -> Any:
+    """A PUT of JSON text as it is (a client library would refuse to encode some of it)."""
+    return api.call("PUT", url, content=body.encode("ascii"), headers={"Content-Type": "application/json"})
+
+
+def test_inputs_found_by_fuzzing_get_a_4xx_and_change_nothing(api: Api) -> None:
+    """Numbers too large for the database, JSON's non-finite numbers and lone surrogates, queries on
+    instances that do not exist: each once answered 500."""
+    record_id = api.new_record()
+    put_demographics(api, record_id)
+    before = api.audit_count()
+    huge = 2**64
+    cases = [
+        (api.call("GET", f"/api/v1/records?offset={huge}"), 422),
+        (api.call("GET", f"/api/v1/queries?offset={huge}"), 422),
+        (api.call("GET", f"/api/v1/queries/{huge}"), 422),
+        (api.call("POST", f"/api/v1/queries/{huge}/answer", "manager_hcb", json={"text": "x"}), 422),
+        (api.call("GET", f"/api/v1/uploads/{huge}", "manager_hcb"), 422),
+        (api.call("GET", f"/api/v1/uploads/{huge}/report.csv", "manager_hcb"), 422),
+        (
+            api.call(
+                "POST",
+                f"/api/v1/records/{record_id}/queries",
+                "monitor",
+                json={"form": "daily_assessment", "instance": 2**63, "text": "x"},
+            ),
+            422,
+        ),
+        (
+            send_json(
+                api,
+                f"/api/v1/records/{record_id}/forms/demographics",
+                '{"values": {"age_at_infusion": 1e400}}',
+            ),
+            422,
+        ),
+        (
+            send_json(api, f"/api/v1/records/{record_id}/forms/demographics", '{"values": {"\\ud800": "1"}}'),
+            422,
+        ),
+        (
+            send_json(
+                api, f"/api/v1/records/{record_id}/forms/disease", '{"values": {"disease_other": "\\ud800"}}'
+            ),
+            422,
+        ),
+        (
+            api.call(
+                "POST",
+                f"/api/v1/records/{record_id}/queries",
+                "monitor",
+                json={"form": "daily_assessment", "instance": 999, "text": "x"},
+            ),
+            404,
+        ),
+        (
+            api.call(
+                "POST",
+                f"/api/v1/records/{record_id}/queries",
+                "monitor",
+                json={"form": "demographics", "instance": 5, "text": "x"},
+            ),
+            404,
+        ),
+    ]
+    for response, expected in cases:
+        assert response.status_code == expected, (response.request.url, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert api.audit_count() == before
+
+
 def test_the_audit_trail_holds_every_change(api: Api) -> None:
     record_id = api.new_record()
     put_demographics(api, record_id)

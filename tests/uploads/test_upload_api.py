@@ -238,6 +238,13 @@ def test_a_corrected_value_answers_the_query_its_check_opened(api: Api) -> None:
     ]
 
 
+def test_an_instance_number_too_large_for_the_database_is_reported(api: Api) -> None:
+    rows = patient_rows(pseudonym(), **{"1__redcap_repeat_instance": str(2**64)})
+    refused = send(api, to_csv(rows))
+    assert refused.status_code == 422
+    assert [(e["row"], e["code"]) for e in refused.json()["errors"]] == [(3, "bad_instance")]
+
+
 def test_report_csv_never_executes_a_cell(api: Api) -> None:
     rows = patient_rows(
         pseudonym(), **{"0__disease": "99", "0__disease_other": '=HYPERLINK("x")', "0__ecog": "-1"}

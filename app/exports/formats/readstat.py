@@ -123,9 +123,10 @@ def spss_table(plan: Plan, table: Table) -> tuple[pd.DataFrame, dict[str, Any]]:
         labels = _codes(column, lang)
         measure[name] = "nominal" if labels or column.kind == Kind.text else "scale"
         if column.kind == Kind.text:
-            data[name] = typed[column.name].to_list()
+            data[name] = typed[column.name].fill_null("").to_list()
             short = [code for code in column.missing if len(code.encode()) <= 8]
-            if column.missing and len(short) == len(column.missing) <= 3:
+            # A column with no text at all (an empty table) is written as numeric: no text codes then.
+            if column.missing and len(short) == len(column.missing) <= 3 and any(data[name]):
                 missing[name] = short
         else:
             values = typed[column.name].cast(pl.Float64).to_numpy().copy()
