@@ -103,6 +103,14 @@ class CForm:
         return [f for f in self.fields.values() if f.is_input]
 
     @cached_property
+    def save_checks(self) -> dict[str, frozenset[str]]:
+        """The warning checks a save runs on an instance, each with the fields of the form it reads:
+        range checks (`soft_range`, read per field) and the form's own rules run on save."""
+        checks = {"soft_range": frozenset(self.fields)}
+        checks |= {f"rule:{r.spec.name}": r.reads for r in self.rules if r.spec.on == "save"}
+        return checks
+
+    @cached_property
     def logic_fields(self) -> list[CField]:
         """Inputs with a show_if or a requirement, in form order (a show_if reads only earlier fields)."""
         return [

@@ -278,14 +278,14 @@ def checked(
 ) -> Checked:
     """What a save of one instance tells the data queries: the range checks and the form's own rules
     ran on it (rules of other forms that read it warn about those forms, and run on their saves)."""
-    rules = [r for r in form_of(study, form).rules if r.spec.on == "save"]
+    checks = form_of(study, form).save_checks
     return Checked(
         record,
         form,
         instance,
         tuple(warnings),
-        frozenset(("soft_range", *(f"rule:{r.spec.name}" for r in rules))),
-        {f"rule:{r.spec.name}": r.reads for r in rules},
+        frozenset(checks),
+        checks,
         frozenset(c["field"] for c in changes),
     )
 
