@@ -23,13 +23,14 @@ from starlette.background import BackgroundTask
 from app.auth.actor import Role
 from app.auth.dependencies import CurrentActor, require_roles
 from app.core.deps import SessionDep, StudyDep
+from app.core.problems import PROBLEM_RESPONSES
 from app.core.responses import SafeJSONResponse
 from app.exports.options import ExportOptions, OutputUnavailable
 from app.exports.quality.render import quality_csv
 from app.exports.quality.report import quality_report
 from app.exports.service import ExportResult, run_export
 
-router = APIRouter(prefix="/api/v1", tags=["exports"])
+router = APIRouter(prefix="/api/v1", tags=["exports"], responses=PROBLEM_RESPONSES)
 
 
 class ExportRequest(BaseModel):

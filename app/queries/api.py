@@ -14,12 +14,13 @@ from app.auth.dependencies import CurrentActor
 from app.core.database import INT_MAX
 from app.core.deps import RowId, SessionDep, StudyDep, run_and_commit
 from app.core.errors import NotFound
+from app.core.problems import PROBLEM_RESPONSES
 from app.forms.model import CompiledStudy
 from app.queries import service
 from app.records.scope import get_record
 from app.records.service import form_of
 
-router = APIRouter(prefix="/api/v1", tags=["queries"])
+router = APIRouter(prefix="/api/v1", tags=["queries"], responses=PROBLEM_RESPONSES)
 
 
 class MessageOut(BaseModel):

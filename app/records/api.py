@@ -12,6 +12,7 @@ from app.auth.actor import Actor
 from app.auth.dependencies import CurrentActor
 from app.core.database import INT_MAX
 from app.core.deps import SessionDep, StudyDep, run_and_commit
+from app.core.problems import PROBLEM_RESPONSES
 from app.core.responses import SafeJSONResponse
 from app.forms.engine import Issue
 from app.forms.model import CompiledStudy
@@ -35,7 +36,7 @@ from app.records.schemas import (
 from app.records.scope import get_record, visible_records
 from app.records.service import FormState, SaveOutcome
 
-router = APIRouter(prefix="/api/v1/records", tags=["records"])
+router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=PROBLEM_RESPONSES)
 IfMatch = Annotated[
     str | None, Header(description="The ETag you read; a stale one gets 412 and changes nothing.")
 ]

@@ -16,12 +16,13 @@ from pydantic import BaseModel
 from app.auth.dependencies import CurrentActor
 from app.core.deps import RowId, SessionDep, StudyDep
 from app.core.errors import DomainError
+from app.core.problems import PROBLEM_RESPONSES
 from app.core.responses import SafeJSONResponse
 from app.models import Upload
 from app.uploads import jobs
 from app.uploads.reader import FileRefused, kind_of
 
-router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
+router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"], responses=PROBLEM_RESPONSES)
 REPORT_COLUMNS = ["row", "record", "form", "instance", "field", "value", "code", "message"]
 
 

@@ -56,7 +56,11 @@ def test_healthz_reports_ok(client: TestClient) -> None:
 
 
 def test_openapi_describes_the_service(client: TestClient) -> None:
-    assert client.get("/openapi.json").json()["info"]["title"] == "EDC"
+    spec = client.get("/openapi.json").json()
+    assert spec["info"]["title"] == "EDC"
+    put = spec["paths"]["/api/v1/records/{record_id}/forms/{form}"]["put"]["responses"]
+    assert {"401", "404", "412", "422", "503"} <= set(put)  # the error answers are documented
+    assert put["412"]["content"]["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
 
 
 def test_declared_oversized_body_is_refused_with_413(client: TestClient) -> None:
