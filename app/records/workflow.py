@@ -20,7 +20,15 @@ from app.records import changes as store
 from app.records.changes import FormChange
 from app.records.patient import Patient, load_patient
 from app.records.scope import get_record
-from app.records.service import FormState, check_etag, form_of, instance_number, issue_dict, state_of
+from app.records.service import (
+    FormState,
+    check_etag,
+    form_of,
+    instance_number,
+    issue_dict,
+    reason_required,
+    state_of,
+)
 
 SITE = frozenset({Role.site_entry, Role.site_manager})
 # action: (who may, from which statuses, to which status; None keeps the status and changes the lock)
@@ -84,6 +92,9 @@ def plan_status(
         raise Conflict(f"'{form}' of {record_id} is already {'locked' if state.locked else 'unlocked'}")
     if state.locked and action not in ("unlock",):
         raise Conflict(f"'{form}' of {record_id} is locked: unlock it first")
+    if action == "unlock" and not (reason and reason.strip()):
+        # Unlocking reopens data that was declared final: the trail says why, as for any change.
+        raise reason_required(f"a reason is required to unlock '{form}' of {record_id}")
     if action == "complete":
         _check_completion(study, patient, form, number, state.data, actor.language)
     if target is not None:

@@ -42,11 +42,15 @@ def act(
     action = text_of(posted, "_action")
     cform = form_of(study, form)
     here = form_urls(record_id, cform, instance or 1, False).form
+    reason = text_of(posted, "_reason") or None
     try:
-        change_status(session, study, actor, record_id, form, instance, action, None, _if_match(posted))
+        change_status(session, study, actor, record_id, form, instance, action, reason, _if_match(posted))
     except ValidationFailed as exc:
-        # Completion checks failed: the page again, with what stands in the way next to the fields.
         session.rollback()
+        if any(e.get("code") == "reason_required" for e in exc.errors or []):
+            set_flash(request, "unlock_reason_required", "error")
+            return redirect(request, here)
+        # Completion checks failed: the page again, with what stands in the way next to the fields.
         set_flash(request, "cannot_complete", "error", n=len(exc.errors or []))
         return show(request, session, study, actor, record_id, form, instance, status=422, errors=exc.errors)
     except PreconditionFailed:

@@ -365,6 +365,11 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "draft_restore": {"en": "Restore it", "es": "Recuperarlo"},
     "draft_discard": {"en": "Discard it", "es": "Descartarlo"},
+    "unlock_reason": {"en": "Reason for unlocking", "es": "Motivo del desbloqueo"},
+    "unlock_reason_required": {
+        "en": "Unlocking needs a reason: write it next to the button.",
+        "es": "Para desbloquear hace falta un motivo: escríbalo junto al botón.",
+    },
     "unsaved_changes": {
         "en": "This page has changes that are not saved. Go on without them? "
         "(Cancel, then Save, keeps them.)",

@@ -223,7 +223,9 @@ def test_lock_verify_and_roles(api: Api) -> None:
     assert locked.json()["locked"] is True
     refused = put_demographics(api, record_id, {**DEMOGRAPHICS, "ecog": "2"}, body={"reason": "x"})
     assert refused.status_code == 409 and "locked" in refused.json()["detail"]
-    assert status(api, record_id, "unlock", "manager_hcb").json()["locked"] is False
+    refused = status(api, record_id, "unlock", "manager_hcb")
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "reason_required"
+    assert status(api, record_id, "unlock", "manager_hcb", reason="late lab result").json()["locked"] is False
     edited = put_demographics(api, record_id, {**DEMOGRAPHICS, "ecog": "2"}, body={"reason": "typo"})
     assert edited.json()["status"] == "complete"  # an edit withdraws the verification
     monitor_write = put_demographics(api, record_id, DEMOGRAPHICS, who="monitor")

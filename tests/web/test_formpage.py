@@ -269,7 +269,15 @@ def test_lock_and_verify_follow_the_roles(web: Web) -> None:
     locked = manager.get(url).text
     assert "This form is locked" in locked and 'name="weight_kg"' not in locked and 'value="unlock"' in locked
     post(manager, url + "/status", {"_action": "unlock", "_version": "4"}, page=url)
+    assert "Unlocking needs a reason" in manager.get(url).text  # refused: still locked
+    post(
+        manager,
+        url + "/status",
+        {"_action": "unlock", "_version": "4", "_reason": "late lab result"},
+        page=url,
+    )
     assert 'name="weight_kg"' in manager.get(url).text
+    assert "late lab result" in manager.get(f"/records/{record_id}/history").text
     changed = save(
         manager, url, {**DEMOGRAPHICS, "weight_kg": "71.0", "_reason": "re-weighed", "_version": "5"}
     )
