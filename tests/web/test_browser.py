@@ -135,6 +135,15 @@ def test_login_page_and_dashboard(browser: Browser, base: str) -> None:
     context.close()
 
 
+def test_the_patient_list_fits_a_narrow_screen(browser: Browser, base: str) -> None:
+    context, page = signed_in(browser, base, "entry_fhcc")
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.goto("/records")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] == widths[1], widths  # the table scrolls in its box; the page does not
+    context.close()
+
+
 def test_daily_assessment_branching_grades_errors_and_workflow(browser: Browser, base: str) -> None:
     context, page = signed_in(browser, base, "entry_fhcc")
     record_id = new_patient(page)
