@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from app.exports.columns import Column, label_in
+from app.exports.columns import Column
 from app.exports.options import limit_text
 from app.exports.plan import Plan
 from app.exports.typed import companion_name
+from app.forms.labels import label_in
 
 HEADERS = (
     "table",

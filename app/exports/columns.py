@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from app.core.errors import DomainError
 from app.forms.describe import WORDS as CODEBOOK_WORDS
+from app.forms.labels import label_in
 from app.forms.model import CDerived, CField, CompiledStudy
 from app.forms.schema import Choice, FieldType
 
@@ -87,12 +88,6 @@ class TableSpec:
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.role == Role.key)
-
-
-def label_in(labels: Labels | None, lang: str) -> str:
-    if not labels:
-        return ""
-    return labels.get(lang) or labels.get("en") or next(iter(labels.values()))
 
 
 def _words(study: CompiledStudy, key: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from app.exports.loading import PK, Loaded
 from app.forms.expr.runtime import MissingValue, PatientView, Values
 from app.forms.model import CDerived, CForm, CompiledStudy
 from app.forms.stored import from_stored
-from app.forms.values import to_text
+from app.forms.values import plain, to_text
 
 
 def needed_fields(study: CompiledStudy) -> dict[str, list[str]]:
@@ -46,9 +46,7 @@ def coerce(derived: CDerived, value: Any) -> Any:
         if spec.precision is not None and isinstance(value, Decimal):
             return value.quantize(Decimal(1).scaleb(-spec.precision), rounding=ROUND_HALF_UP)
         if isinstance(value, Decimal) and value.is_finite():
-            # No declared precision: the digits the arithmetic carried (714.5000) are not the data's.
-            normal = value.normalize()
-            return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
+            return plain(value)  # no declared precision
     return value
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from app.core.errors import DomainError
 from app.exports.columns import variable_column
 from app.forms.model import CompiledStudy
+from app.forms.values import plain, to_text
 
 # Order matters: it is the order files are written in and listed.
 FORMATS = ("csv", "parquet", "stata", "spss", "xlsx", "r", "odm", "datapackage")
@@ -90,7 +91,7 @@ def parse_top_code(values: Iterable[str] | None) -> dict[str, Decimal | None]:
 
 def limit_text(limit: Decimal) -> str:
     """`Decimal("90.0")` -> `"90"`: a limit as written in cells, notes and the coordination page."""
-    return format(limit.normalize(), "f")
+    return to_text(plain(limit))
 
 
 def declared_top_codes(study: CompiledStudy) -> dict[str, Decimal]:

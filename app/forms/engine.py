@@ -13,11 +13,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from app.forms.expr.runtime import MissingValue, PatientView, Values
+from app.forms.labels import label_in
 from app.forms.messages import message
 from app.forms.model import PIPE, CField, CForm, CompiledStudy, CRule
 from app.forms.ranges import range_text
 from app.forms.schema import FieldType, Severity
-from app.forms.values import Invalid, is_empty, to_text
+from app.forms.values import Invalid, is_empty, plain, to_text
 
 # How a multiple choice written as text separates its codes ("1,3" or "1|3"), as its parser reads it.
 _ITEM_SEPARATOR = re.compile(r"[,|]")
@@ -241,10 +242,7 @@ def _shown(value: Any) -> str:
     """A value piped into a message: blank as a dash, numbers without trailing zeros."""
     if value is None:
         return "—"
-    if isinstance(value, Decimal) and value.is_finite():
-        normal = value.normalize()
-        return format(normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal, "f")
-    return to_text(value)
+    return to_text(plain(value) if isinstance(value, Decimal) and value.is_finite() else value)
 
 
 def _choice_items(raw: Any) -> list[str]:
@@ -330,17 +328,13 @@ def _check_key(run: _Run, cform: CForm, values: Values, patient: PatientData, in
             # Shown to people: the form's and fields' labels, in each language.
             shown = {
                 lang: ", ".join(
-                    f"{_label(cform.fields[k].spec.label, lang, k)} = {v}"
+                    f"{label_in(cform.fields[k].spec.label, lang, k)} = {v}"
                     for k, v in zip(key, mine, strict=True)
                 )
                 for lang in run.study.spec.languages
             }
             run.issue(key[0], "duplicate_key", values.get(key[0]), key=shown, form_label=cform.spec.label)
             return
-
-
-def _label(labels: Mapping[str, str] | None, lang: str, fallback: str) -> str:
-    return (labels or {}).get(lang) or (labels or {}).get("en") or fallback
 
 
 def _check_other_rules(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.forms.labels import label_in
+
 _MESSAGES: dict[str, dict[str, str]] = {
     "unknown_field": {
         "en": "form '{form}' has no variable '{field}'",
@@ -97,8 +99,5 @@ def message(code: str, **params: Any) -> dict[str, str]:
 
 def _in(params: dict[str, Any], lang: str) -> dict[str, Any]:
     return {
-        name: (value.get(lang) or value.get("en") or next(iter(value.values()), ""))
-        if isinstance(value, dict)
-        else value
-        for name, value in params.items()
+        name: label_in(value, lang) if isinstance(value, dict) else value for name, value in params.items()
     }

@@ -105,8 +105,8 @@ class CForm:
     @cached_property
     def save_checks(self) -> dict[str, frozenset[str]]:
         """The warning checks a save runs on an instance, each with the fields of the form it reads:
-        range checks (`soft_range`, read per field) and the form's own rules run on save."""
-        checks = {"soft_range": frozenset(self.fields)}
+        range checks (`soft_range`, each reading its own field) and the form's own rules run on save."""
+        checks: dict[str, frozenset[str]] = {"soft_range": frozenset()}
         checks |= {f"rule:{r.spec.name}": r.reads for r in self.rules if r.spec.on == "save"}
         return checks
 

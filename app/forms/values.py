@@ -225,6 +225,13 @@ def parser_for(field: Field) -> Parser:
     return _text_parser(field)
 
 
+def plain(value: Decimal) -> Decimal:
+    """A finite decimal with only its significant digits and never in exponent form: 714.5000 is
+    714.5, 1E+2 is 100 (the digits arithmetic carried are not the data's)."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
+
+
 def to_text(value: Any) -> str:
     """The canonical CSV cell of a typed value: what `parser_for` reads back to the same value."""
     if value is None:

@@ -21,6 +21,7 @@ from app.audit import service as audit
 from app.auth.actor import Actor
 from app.core.database import insert_rows
 from app.forms.engine import Issue
+from app.forms.labels import label_in
 from app.models import DataQuery, QueryMessage, Record
 
 _QUERIES = cast(Table, DataQuery.__table__)
@@ -51,6 +52,10 @@ _KNOWN = select(
 )
 
 
+# What a recalculation checks on the instances it changes: the ranges of their calculated fields.
+RANGE_CHECKS: Mapping[str, frozenset[str]] = {"soft_range": frozenset()}
+
+
 @dataclass(frozen=True, slots=True)
 class Checked:
     """One saved form instance: what the save changed in it and what the checks said."""
@@ -59,15 +64,16 @@ class Checked:
     form: str
     instance: int
     warnings: tuple[Issue, ...]  # every warning of the save, this form's and other forms'
-    codes: frozenset[str]  # the checks that ran on this instance
-    reads: Mapping[str, frozenset[str]] = field(default_factory=dict)  # a rule's code: fields it reads
+    # The checks that ran on this instance, by code, with the fields each reads (a range check reads
+    # the field it is on, so none are listed for `soft_range`).
+    checks: Mapping[str, frozenset[str]] = field(default_factory=dict)
     changed: frozenset[str] = frozenset()  # fields whose stored value changed
 
     def touched(self, code: str | None, name: str | None) -> bool:
         """Whether this save changed what the check `code` on field `name` reads."""
         if code == "soft_range":
             return name in self.changed
-        return code is not None and bool(self.reads.get(code, frozenset()) & self.changed)
+        return code is not None and bool(self.checks.get(code, frozenset()) & self.changed)
 
 
 @dataclass
@@ -147,7 +153,7 @@ def _plan(checked: list[Checked], rows: Sequence[Row]) -> _Plan:
             and qid
             and status == "open"
             and origin == "check"
-            and code in save.codes
+            and code in save.checks
             and (pk, form, instance, name, code) not in firing
             and save.touched(code, name)
         ):
@@ -210,7 +216,7 @@ def _insert_messages(
             "author_id": actor.user_id,
             "author": actor.email,
             "kind": kind,
-            "text": _in(texts, actor.language),
+            "text": label_in(texts, actor.language),
             "texts": texts,
         }
         for qid, texts in messages
@@ -229,12 +235,8 @@ def _entry(
     texts: dict[str, str],
     actor: Actor,
 ) -> audit.Entry:
-    change = {"field": name, "query": qid, "status": status, "text": _in(texts, actor.language)}
+    change = {"field": name, "query": qid, "status": status, "text": label_in(texts, actor.language)}
     return audit.Entry(action, c.record.record_id, form, instance, [change])
-
-
-def _in(texts: Mapping[str, str], language: str) -> str:
-    return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
 
 
 def _now() -> datetime:

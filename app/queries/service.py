@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
 
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -24,9 +23,6 @@ from app.records.scope import visible_records
 from app.records.service import form_state
 
 OPEN_STATES = ("open", "answered")
-# Plain table inserts for queries opened in bulk (the ORM's bulk path costs more per row than the row).
-_QUERIES = cast(Table, DataQuery.__table__)
-_MESSAGES = cast(Table, QueryMessage.__table__)
 STATUSES = ("open", "answered", "closed", "cancelled")
 
 

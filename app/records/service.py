@@ -26,7 +26,7 @@ from app.forms.engine import Issue, forms_reading, recompute, validate
 from app.forms.model import CForm, CompiledStudy
 from app.forms.stored import to_stored
 from app.models import Record, Site
-from app.queries.checks import Checked, sync_check_queries
+from app.queries.checks import RANGE_CHECKS, Checked, sync_check_queries
 from app.records import changes as store
 from app.records.changes import FormChange
 from app.records.ids import make_record_id
@@ -278,16 +278,8 @@ def checked(
 ) -> Checked:
     """What a save of one instance tells the data queries: the range checks and the form's own rules
     ran on it (rules of other forms that read it warn about those forms, and run on their saves)."""
-    checks = form_of(study, form).save_checks
-    return Checked(
-        record,
-        form,
-        instance,
-        tuple(warnings),
-        frozenset(checks),
-        checks,
-        frozenset(c["field"] for c in changes),
-    )
+    changed = frozenset(c["field"] for c in changes)
+    return Checked(record, form, instance, tuple(warnings), form_of(study, form).save_checks, changed)
 
 
 def plan_save(
@@ -422,17 +414,7 @@ def _recalculate_readers(
             typed = {k: v for k, v in {**values, **computed}.items() if v is not None}
             patient.keep(study, saved, typed)
             fields = frozenset(c["field"] for c in changes)
-            checks.append(
-                Checked(
-                    patient.record,
-                    reader.name,
-                    number,
-                    tuple(warnings),
-                    frozenset({"soft_range"}),
-                    {},
-                    fields,
-                )
-            )
+            checks.append(Checked(patient.record, reader.name, number, tuple(warnings), RANGE_CHECKS, fields))
     return writes, checks
 
 

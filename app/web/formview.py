@@ -124,12 +124,12 @@ def field_queries(
         for view in list_queries(session, actor, record_id=record_id, limit=1000)
         if view.query.form == form and view.query.instance == number and view.query.status in OPEN_STATES
     ]
-    rows = session.execute(
-        select(QueryMessage.query_id, QueryMessage.text, QueryMessage.texts).where(
+    opening = session.scalars(
+        select(QueryMessage).where(
             QueryMessage.query_id.in_([q.id for q in queries]), QueryMessage.kind == "open"
         )
     )
-    questions = {query_id: (texts or {}).get(actor.language) or text for query_id, text, texts in rows}
+    questions = {message.query_id: message.text_in(actor.language) for message in opening}
     found: dict[str | None, list[QueryLink]] = {}
     for query in queries:
         found.setdefault(query.field, []).append(

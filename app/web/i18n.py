@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.forms.labels import label_in
+
 LANGUAGES = ("en", "es")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
@@ -412,9 +414,7 @@ def text(key: str, language: str, **params: Any) -> str:
 
 def label(labels: dict[str, str] | None, language: str) -> str:
     """A study label in `language`, falling back to English, then to any language it has."""
-    if not labels:
-        return ""
-    return labels.get(language) or labels.get("en") or next(iter(labels.values()))
+    return label_in(labels, language)
 
 
 class Translator:

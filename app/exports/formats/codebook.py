@@ -12,10 +12,11 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from app.exports.codebook_rows import codebook_rows
-from app.exports.columns import Labels, label_in
+from app.exports.columns import Labels
 from app.exports.formats.readstat import spss_code, stata_letter
 from app.exports.plan import Plan
 from app.forms.describe import render_html
+from app.forms.labels import label_in
 
 WORDS = {
     "en": {

@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.exports.columns import PATIENTS, Column, Kind, Role, label_in
+from app.exports.columns import PATIENTS, Column, Kind, Role
 from app.exports.plan import Plan
 from app.exports.snapshot import Table
+from app.forms.labels import label_in
 
 TYPES = {Kind.text: "string", Kind.integer: "integer", Kind.decimal: "number"}
 

@@ -13,9 +13,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from app.exports.columns import Column, Kind, Role, label_in
+from app.exports.columns import Column, Kind, Role
 from app.exports.plan import Plan
 from app.forms.describe import WORDS as CODEBOOK_WORDS
+from app.forms.labels import label_in
 from app.forms.model import CompiledStudy
 
 DERIVED_FORM = "DERIVED"

@@ -20,10 +20,11 @@ import polars as pl
 import pyreadstat
 
 from app.core.errors import DomainError
-from app.exports.columns import Column, Kind, label_in
+from app.exports.columns import Column, Kind
 from app.exports.plan import Plan
 from app.exports.snapshot import Table
 from app.exports.typed import typed_frame
+from app.forms.labels import label_in
 
 SPSS_MISSING_BASE = -99990
 STATA_LABEL_LIMIT = 80

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.exports.columns import Column, Kind, Role, label_in
+from app.exports.columns import Column, Kind, Role
 from app.exports.plan import Plan
 from app.exports.snapshot import Table
+from app.forms.labels import label_in
 
 PRELUDE = """\
 # Read with: source("study.R", encoding = "UTF-8"); set edc_dir first to read from another folder.

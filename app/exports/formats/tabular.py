@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.exports.columns import Column, label_in
+from app.exports.columns import Column
 from app.exports.plan import Plan
 from app.exports.typed import companions, typed_frame
+from app.forms.labels import label_in
 
 
 def write_csv(plan: Plan, folder: Path) -> list[str]:

@@ -9,8 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from app.exports.columns import label_in
 from app.exports.quality.report import QualityReport
+from app.forms.labels import label_in
 
 WORDS = {
     "en": {

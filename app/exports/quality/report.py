@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.core.errors import Forbidden
-from app.exports.columns import label_in
 from app.exports.loading import INSTANCE, PK, load, scoped_records
 from app.exports.options import BadOption
 from app.exports.service import paused_gc
 from app.forms.engine import Issue, PatientData, patient_view, validate
 from app.forms.expr.runtime import MissingValue, Values
+from app.forms.labels import label_in
 from app.forms.model import CForm, CompiledStudy
 from app.forms.stored import from_stored
 from app.models import DataQuery

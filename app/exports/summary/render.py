@@ -8,8 +8,9 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from app.exports.columns import Labels, label_in
+from app.exports.columns import Labels
 from app.exports.summary.report import CohortSummary
+from app.forms.labels import label_in
 
 WORDS = {
     "en": {

@@ -16,12 +16,13 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
-from app.exports.columns import Column, Kind, Role, label_in
+from app.exports.columns import Column, Kind, Role
 from app.exports.options import BadOption, ExportOptions, checked
 from app.exports.service import paused_gc, require_coordinator
 from app.exports.snapshot import take_snapshot
 from app.exports.summary.incidence import Curve, aalen_johansen, patient_time, svg
 from app.exports.summary.table1 import OVERALL, Group, Line, count_text, table_one
+from app.forms.labels import label_in
 from app.forms.model import CompiledStudy
 
 BY_SETTING = "summary_by"  # a study setting naming the default grouping variable

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from app.exports.columns import Column, Kind, Role, label_in
+from app.exports.columns import Column, Kind, Role
+from app.forms.labels import label_in
 
 OVERALL = "__overall__"
 
