@@ -221,6 +221,8 @@ def issue_dict(issue: Issue, language: str) -> dict[str, Any]:
 
 
 def _diff(old: dict[str, str], new: dict[str, str]) -> list[dict[str, Any]]:
+    if not old:  # a new instance (the bulk of an upload): every value is new
+        return [{"field": name, "old": None, "new": new[name]} for name in sorted(new)]
     return [
         {"field": name, "old": old.get(name), "new": new.get(name)}
         for name in sorted(old.keys() | new.keys())
@@ -331,7 +333,8 @@ def plan_save(
             f"{len(errors)} value(s) of '{form}' for {record.record_id} were rejected; nothing was saved",
             errors=errors,
         )
-    after = to_stored({**result.values, **result.computed})
+    typed = {**result.values, **result.computed}
+    after = to_stored(typed)
     changes = _diff(before.data, after)
     if before.status in ("complete", "verified") and changes and not (reason and reason.strip()):
         raise reason_required(
@@ -363,8 +366,7 @@ def plan_save(
             base_version=row.version if row is not None else 0,
         )
     ]
-    typed = {k: v for k, v in {**result.values, **result.computed}.items() if v is not None}
-    patient.keep(study, saved, typed)
+    patient.keep(study, saved, {k: v for k, v in typed.items() if v is not None})
     recalculated, recalculated_checks = _recalculate_readers(study, patient, form)
     writes += recalculated
     state = state_of(record, form, number, saved)

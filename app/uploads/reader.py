@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ class FileRefused(ValueError):
 @dataclass(frozen=True)
 class Row:
     number: int  # as a person counts in a spreadsheet: the header is row 1
+    # The row's non-empty cells by column: a blank cell reads the same as an absent one, and a row of
+    # a repeating form fills a tenth of the columns, so every check walks only what is there.
     cells: dict[str, str]
     ragged: bool = False
 
@@ -95,10 +97,10 @@ def _csv_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
         try:
             for cells in csv.reader(handle):
                 number += 1
-                if not any(c.strip() for c in cells):
+                filled = {name: cell for name, cell in zip(header, cells, strict=False) if cell}
+                if not any(c.strip() for c in filled.values()):
                     continue
-                ragged = len(cells) != len(header)
-                yield Row(number, dict(zip(header, cells, strict=False)), ragged)
+                yield Row(number, filled, len(cells) != len(header))
         except UnicodeDecodeError:
             raise _not_utf8(number + 1) from None
         except csv.Error as exc:
@@ -131,8 +133,12 @@ def _json_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
     for item in data:
         header.extend(k for k in item if k not in header)
     header = _check_header(header)
-    rows = (Row(i + 2, {k: _text(v) for k, v in item.items()}) for i, item in enumerate(data))
+    rows = (Row(i + 2, _filled(item.items())) for i, item in enumerate(data))
     return header, rows
+
+
+def _filled(cells: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    return {name: text for name, value in cells if (text := _text(value))}
 
 
 def _text(value: Any) -> str:
@@ -178,9 +184,9 @@ def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
     def rows() -> Iterator[Row]:
         try:
             for number, cells in enumerate(lines, start=2):
-                texts = [_text(c) for c in cells]
-                if any(t.strip() for t in texts):
-                    yield Row(number, dict(zip(header, texts, strict=False)))
+                filled = _filled(zip(header, cells, strict=False))
+                if any(t.strip() for t in filled.values()):
+                    yield Row(number, filled)
         finally:
             book.close()
 

@@ -127,7 +127,7 @@ class _Upload:
         held = {"": {f.name for f in self.once_forms}}
         held |= {form: {form} for form in layout.forms if form not in held[""]}
         self.foreign = {
-            kind: [c for c, owners in self.owners.items() if not forms.intersection(owners)]
+            kind: frozenset(c for c, owners in self.owners.items() if not forms.intersection(owners))
             for kind, forms in held.items()
         }
         self.boxes = {c for columns in layout.forms.values() for c in columns.codes}
@@ -278,9 +278,11 @@ class _Upload:
     def stray_values(self, row: Row, record_id: str, instrument: str) -> bool:
         """Values in columns of forms this row does not hold would be silently lost: refuse them."""
         found = False
-        cells = row.cells
-        for column in self.foreign.get(instrument, ()):
-            text = cells.get(column, "").strip()
+        foreign = self.foreign.get(instrument, frozenset())
+        for column, cell in row.cells.items():
+            if column not in foreign:
+                continue
+            text = cell.strip()
             if not text or (text == "0" and column in self.boxes):
                 continue
             owner = self.owners[column][0]
@@ -311,9 +313,10 @@ class _Upload:
         raw = _raw_values(cform, columns, row.cells)
         number = instance or 1
         stored = patient.row(cform.name, number)
-        if not any(v not in ("", []) for v in raw.values()) and (stored is None or not stored.live):
+        filled = sum(1 for v in raw.values() if v not in ("", []))
+        if not filled and (stored is None or not stored.live):
             return
-        self.report.values += sum(1 for v in raw.values() if v not in ("", []))
+        self.report.values += filled
         where = {"record": record.record_id, "form": cform.name, "instance": instance}
         try:
             outcome = service.plan_save(
