@@ -3,7 +3,8 @@
 Target (issue: bulk upload): 10,000 patients with the full CRF at >= 2,000 patients/s on SQLite and
 within 3x of the storage floor. The floor, measured in the same run, is a bare `executemany` of the
 very rows the upload stored (patients, form instances, audit events, data queries and their
-messages), read back and inserted into an empty copy of the schema in one committed transaction.
+messages), read back and inserted into an empty copy of the schema in one committed transaction,
+on a connection set up as the upload's (SQLite: the same page cache).
 
     .venv/bin/python bench/upload_bench.py [--patients N] [--backend sqlite|postgresql|both]
 """
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 from app.auth.service import actor_for_user  # noqa: E402
-from app.core.database import dumps_json, make_engine, make_session_factory  # noqa: E402
+from app.core.database import BULK_CACHE_KIB, dumps_json, make_engine, make_session_factory  # noqa: E402
 from app.demo.synthetic import form_values  # noqa: E402
 from app.forms.compile import load_study  # noqa: E402
 from app.forms.engine import PatientData, validate  # noqa: E402
@@ -139,6 +140,7 @@ def storage_floor(source_url: str, backend: str) -> float:
             # make_engine leaves the sqlite3 driver in autocommit (it issues BEGIN itself): without an
             # explicit BEGIN every row would be a transaction of its own, unlike the upload's one.
             if backend == "sqlite":
+                cursor.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")  # the upload's own page cache
                 cursor.execute("BEGIN")
             for table in COPIED[:3]:  # what the rows refer to; not the upload's work
                 names, rows = tables[table]

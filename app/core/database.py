@@ -1,12 +1,15 @@
 """Engines, sessions and the portable column types shared by every model."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, Table, create_engine, event, make_url
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -15,6 +18,10 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # integer columns: a larger one is refused as bad input, never handed to the driver (which fails).
 INT_MAX = 2**31 - 1
 SQLITE_BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+# A bulk upload's page cache on SQLite (KiB). Its audit events land at random places of the unique
+# hash indexes, which outgrow the default 2 MB cache after a few thousand patients: measured 5% off a
+# 10,000-patient upload. Only the upload's connection gets it, and only while the upload runs.
+BULK_CACHE_KIB = 65536
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -97,6 +104,23 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
     if mode not in SQLITE_BEGIN_MODES:
         raise ValueError(f"sqlite_begin must be one of {sorted(SQLITE_BEGIN_MODES)}, not {mode!r}")
     connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def bulk_write_cache(session: Session) -> Iterator[None]:
+    """A larger SQLite page cache for the session's connection while a bulk write runs."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        # A broken connection is dropped by the pool; the error that broke it is the one to report.
+        with suppress(DBAPIError):
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
-from app.core.database import INT_MAX
+from app.core.database import INT_MAX, bulk_write_cache
 from app.core.errors import DomainError
 from app.forms.model import CForm, CompiledStudy
 from app.forms.schema import FieldType
@@ -387,18 +387,19 @@ def apply_upload(
     upload = _Upload(session, study, actor, layout, report)
     savepoint = session.begin_nested()
     try:
-        groups: list[tuple[str, list[Row]]] = []
-        for key, group in groupby(rows, key=_patient_key):
-            groups.append((key, list(group)))
-            if len(groups) >= chunk:
+        with bulk_write_cache(session):
+            groups: list[tuple[str, list[Row]]] = []
+            for key, group in groupby(rows, key=_patient_key):
+                groups.append((key, list(group)))
+                if len(groups) >= chunk:
+                    upload.apply_chunk(groups)
+                    groups = []
+                    if progress is not None:
+                        progress(report.rows)
+            if groups:
                 upload.apply_chunk(groups)
-                groups = []
                 if progress is not None:
                     progress(report.rows)
-        if groups:
-            upload.apply_chunk(groups)
-            if progress is not None:
-                progress(report.rows)
     except BaseException:
         savepoint.rollback()
         raise

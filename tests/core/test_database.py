@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select
 from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session
 
-from app.core.database import UTCDateTime, make_engine
+from app.core.database import BULK_CACHE_KIB, UTCDateTime, bulk_write_cache, make_engine
 
 
 @pytest.fixture
@@ -43,6 +44,18 @@ def test_sqlite_read_only_work_can_begin_deferred(sqlite_path: Path) -> None:
         other.execute("BEGIN IMMEDIATE")
         other.execute("ROLLBACK")
         other.close()
+    engine.dispose()
+
+
+def test_a_bulk_write_gets_a_large_page_cache_and_gives_it_back(sqlite_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{sqlite_path}", pool_size=1, max_overflow=0)
+    with Session(engine) as session:
+        default = session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+        with bulk_write_cache(session):
+            inside = session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+        after = session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+    assert inside == -BULK_CACHE_KIB != default
+    assert after == default
     engine.dispose()
 
 
