@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     upload_dir: Path = Path("uploads")
     # Whether the server runs a background upload worker in a thread (`edc worker` runs more).
     run_worker: bool = True
+    # A page session ends after this many minutes without a request (REDCap's default is 30).
+    session_idle_minutes: int = Field(30, ge=1, le=720)
     # Where `"delivery": "folder"` exports are written; unset, the API only returns zips.
     exports_dir: Path | None = None
 

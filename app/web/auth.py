@@ -8,6 +8,7 @@ token, as the form field `_csrf` or the `X-CSRF-Token` header; the check runs fo
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import replace
 from typing import Annotated
 
@@ -89,6 +90,11 @@ def page_language(request: Request, preferred: str | None = None) -> str:
 
 def _signed_in_actor(request: Request, session: Session) -> Actor:
     current = web_session(request)
+    if current.signed_in and _idle_too_long(request, current):
+        minutes = request.app.state.settings.session_idle_minutes
+        flash = {"key": "signed_out_idle", "kind": "warn", "params": {"n": minutes}}
+        replace_session(request, WebSession(flash=flash))
+        raise LoginRequired("the session ended after a time without activity")
     user_id = current.user_id
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.active or user.session_epoch != current.epoch:
@@ -99,6 +105,17 @@ def _signed_in_actor(request: Request, session: Session) -> Actor:
     actor = replace(actor_for_user(session, user, "web"), language=language)
     request.state.actor = actor
     return actor
+
+
+def _idle_too_long(request: Request, current: WebSession) -> bool:
+    """Whether the session has been idle past the limit; if not, this request counts as activity."""
+    now = int(time.time())
+    if now - current.seen > request.app.state.settings.session_idle_minutes * 60:
+        return True
+    if now - current.seen >= 60:  # a new cookie at most once a minute, not on every request
+        current.seen = now
+        mark_dirty(request)
+    return False
 
 
 def _writer(request: Request, session: SessionDep) -> Actor:

@@ -1,7 +1,8 @@
 """The browser session: a small signed cookie holding who signed in, the CSRF token and a flash message.
 
 Signed with HMAC-SHA256 under `settings.secret_key`, so it cannot be forged or edited; nothing secret is
-kept in it. Sessions end after `MAX_AGE` whatever happens. A session also carries its user's
+kept in it. Sessions end after `MAX_AGE` whatever happens, and after `settings.session_idle_minutes`
+without a request (`seen`, moved on at most once a minute). A session also carries its user's
 `session_epoch` from when it began: signing out moves the epoch on, so every copy of every cookie of
 that user stops working at once.
 """
@@ -33,6 +34,7 @@ class WebSession:
     issued: int = field(default_factory=lambda: int(time.time()))
     flash: dict[str, Any] | None = None
     epoch: int = 0
+    seen: int = field(default_factory=lambda: int(time.time()))  # the last request, to the minute
 
     @property
     def signed_in(self) -> bool:
@@ -52,7 +54,13 @@ def _signature(payload: str, key: str) -> str:
 
 
 def encode(session: WebSession, key: str) -> str:
-    body: dict[str, Any] = {"u": session.user_id, "c": session.csrf, "i": session.issued, "e": session.epoch}
+    body: dict[str, Any] = {
+        "u": session.user_id,
+        "c": session.csrf,
+        "i": session.issued,
+        "e": session.epoch,
+        "s": session.seen,
+    }
     if session.flash:
         body["f"] = session.flash
     payload = _b64(json.dumps(body, separators=(",", ":")).encode())
@@ -68,7 +76,15 @@ def decode(value: str | None, key: str, now: float | None = None) -> WebSession 
         return None
     try:
         body = json.loads(_unb64(payload))
-        session = WebSession(body["u"], str(body["c"]), int(body["i"]), body.get("f"), int(body.get("e", 0)))
+        issued = int(body["i"])
+        session = WebSession(
+            body["u"],
+            str(body["c"]),
+            issued,
+            body.get("f"),
+            int(body.get("e", 0)),
+            int(body.get("s", issued)),
+        )
     except (ValueError, KeyError, TypeError):
         return None
     if (now if now is not None else time.time()) - session.issued > MAX_AGE:

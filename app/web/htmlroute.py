@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -61,7 +61,12 @@ class HtmlRoute(APIRoute):
 def _to_login(request: Request) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET":
-        target = "/records"
+        # Back to the page the form was on (its unsaved entries wait there as a draft), if it was ours.
+        came_from = urlsplit(request.headers.get("referer", ""))
+        same_site = came_from.netloc == request.url.netloc and came_from.path.startswith("/")
+        target = (
+            came_from.path + (f"?{came_from.query}" if came_from.query else "") if same_site else "/records"
+        )
     return redirect(request, f"/login?next={quote(target, safe='')}")
 
 

@@ -60,6 +60,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "sign_in": {"en": "Sign in", "es": "Iniciar sesión"},
     "sign_out": {"en": "Sign out", "es": "Cerrar sesión"},
     "signed_out": {"en": "You have signed out.", "es": "Ha cerrado la sesión."},
+    "signed_out_idle": {
+        "en": "You were signed out after {n} minutes without activity. Sign in again to go on: "
+        "what you had typed on a form and not saved is kept in this tab.",
+        "es": "Se cerró su sesión tras {n} minutos sin actividad. Inicie sesión de nuevo para seguir: "
+        "lo que había escrito en un formulario sin guardar se conserva en esta pestaña.",
+    },
     "email": {"en": "Email", "es": "Correo electrónico"},
     "password": {"en": "Password", "es": "Contraseña"},
     "login_intro": {

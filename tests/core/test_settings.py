@@ -30,3 +30,11 @@ def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPat
 def test_production_accepts_a_real_secret() -> None:
     settings = Settings(env="production", secret_key=SecretStr("a-long-random-value"))
     assert "a-long-random-value" not in repr(settings)
+
+
+def test_the_idle_limit_of_page_sessions_is_kept_within_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDC_SESSION_IDLE_MINUTES", "15")
+    assert Settings().session_idle_minutes == 15
+    monkeypatch.setenv("EDC_SESSION_IDLE_MINUTES", "0")
+    with pytest.raises(ValidationError, match="session_idle_minutes"):
+        Settings()

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from app.core import migrations
 from app.main import create_app
+from app.web.cookies import COOKIE, decode, encode
 from tests.web.conftest import PASSWORD, REPO, create_users, email, seed_patients, settings_for
 
 pytestmark = pytest.mark.browser
@@ -263,6 +264,30 @@ def test_entries_lost_to_an_ended_session_can_be_restored(browser: Browser, base
     expect(page.locator(".flash")).to_contain_text("Saved")
     page.reload()
     expect(page.locator(".draft")).to_have_count(0)
+    context.close()
+
+
+def test_a_session_idle_too_long_leads_back_to_the_form_and_its_draft(browser: Browser, base: str) -> None:
+    context, page = signed_in(browser, base, "entry_fhcc")
+    record_id = new_patient(page)
+    url = f"/records/{record_id}/forms/demographics"
+    page.goto(url)
+    page.get_by_label("Weight").fill("70.5")
+    page.wait_for_load_state("networkidle")  # the live preview has answered
+    (cookie,) = [c for c in context.cookies() if c["name"] == COOKIE]
+    session = decode(cookie["value"], settings_for("sqlite://").secret_key.get_secret_value())
+    assert session is not None
+    session.seen -= 31 * 60  # as if the last request was 31 minutes ago (the limit is 30)
+    value = encode(session, settings_for("sqlite://").secret_key.get_secret_value())
+    context.add_cookies([{"name": COOKIE, "value": value, "url": base}])
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_contain_text("signed out after 30 minutes without activity")
+    page.get_by_label("Email").fill(email("entry_fhcc"))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}{url}")
+    page.locator(".draft").get_by_role("button", name="Restore it").click()
+    expect(page.get_by_label("Weight")).to_have_value("70.5")
     context.close()
 
 

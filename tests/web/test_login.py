@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.auth.actor import SYSTEM
 from app.auth.service import deactivate_user
 from app.models import AuditEvent, User
-from app.web.cookies import COOKIE
+from app.web.cookies import COOKIE, decode, encode
 from tests.web.conftest import PASSWORD, Web, csrf_of, email, post
 
 
@@ -135,6 +138,59 @@ def test_a_forged_session_cookie_is_worth_nothing(web: Web) -> None:
     payload, signature = value.split(".")
     client.cookies.set(COOKIE, f"{payload}.{signature[:-2]}xx")
     assert client.get("/records").status_code == 303
+
+
+KEY = "web-test-secret-key"  # as tests.web.conftest.settings_for sets it
+
+
+def _idle_for(client: TestClient, seconds: int) -> str:
+    """Make the client's session look as if its last request was `seconds` ago; return that cookie."""
+    session = decode(client.cookies[COOKIE], KEY)
+    assert session is not None
+    session.seen = int(time.time()) - seconds
+    value = encode(session, KEY)
+    # In place of the cookie the server set (same domain and path), not beside it.
+    domain = next(c.domain for c in client.cookies.jar if c.name == COOKIE)
+    client.cookies.set(COOKIE, value, domain=domain, path="/")
+    return value
+
+
+def test_a_session_idle_past_the_limit_ends_and_says_why(web: Web) -> None:
+    client = web.login("entry_hcb")  # Spanish
+    old = _idle_for(client, 31 * 60)  # the default limit is 30 minutes
+    response = client.get("/records/HCB-0001-S?tab=1")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Frecords%2FHCB-0001-S%3Ftab%3D1"
+    assert "Se cerró su sesión tras 30 minutos sin actividad" in client.get("/login").text
+    copy = web.client()
+    copy.cookies.set(COOKIE, old)
+    assert copy.get("/records").status_code == 303
+    assert web.login("entry_hcb").get("/records").status_code == 200
+
+
+def test_each_request_moves_the_idle_limit_on(web: Web) -> None:
+    client = web.login("entry_fhcc")
+    _idle_for(client, 29 * 60)
+    response = client.get("/records")
+    assert response.status_code == 200
+    renewed = decode(response.cookies[COOKIE], KEY)
+    assert renewed is not None and renewed.seen >= int(time.time()) - 5
+    _idle_for(client, 20)  # within the minute: no new cookie for every request
+    assert COOKIE not in client.get("/records").cookies
+
+
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page(web: Web) -> None:
+    def send_idle(referer: str) -> str:
+        client = web.login("entry_fhcc")
+        token = csrf_of(client.get("/records").text)
+        _idle_for(client, 31 * 60)
+        response = client.post("/logout", data={"_csrf": token}, headers={"referer": referer})
+        assert response.status_code == 303
+        return str(response.headers["location"])
+
+    page = "/records/FHCC-0001-L/forms/demographics"
+    assert send_idle(f"http://testserver{page}") == "/login?next=" + page.replace("/", "%2F")
+    assert send_idle("https://elsewhere.example/records/x") == "/login?next=%2Frecords"
 
 
 def test_pages_carry_security_headers(web: Web) -> None:
