@@ -105,7 +105,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         "csrf": web_session(request).csrf,
         "flash": None
         if flash is None
-        else {"kind": flash["kind"], "text": t(flash["key"], **flash["params"])},
+        else {"key": flash["key"], "kind": flash["kind"], "text": t(flash["key"], **flash["params"])},
         "study_title": _study_title(request, t),
         "path": request.url.path,
     }

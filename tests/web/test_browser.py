@@ -291,6 +291,21 @@ def test_a_session_idle_too_long_leads_back_to_the_form_and_its_draft(browser: B
     context.close()
 
 
+def test_signing_out_forgets_what_the_tab_kept(browser: Browser, base: str) -> None:
+    context, page = signed_in(browser, base, "entry_fhcc")
+    record_id = new_patient(page)
+    page.goto(f"/records/{record_id}/forms/demographics")
+    page.get_by_label("Weight").fill("70.5")
+    kept = "Object.keys(sessionStorage).filter(function (k) { return k.indexOf('edc:') === 0; }).length"
+    assert page.evaluate(kept) == 1  # the draft
+    page.once("dialog", lambda dialog: dialog.accept())  # "leave with unsaved changes?"
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".flash")).to_contain_text("You have signed out.")
+    page.wait_for_load_state("load")
+    assert page.evaluate(kept) == 0
+    context.close()
+
+
 def test_a_restored_draft_never_overwrites_a_later_save(browser: Browser, base: str) -> None:
     context, page = signed_in(browser, base, "entry_fhcc")
     saved_demographics(page)  # version 1, weight 70.5
