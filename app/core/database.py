@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, Table, create_engine, event, make_url
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -113,14 +113,18 @@ def bulk_write_cache(session: Session) -> Iterator[None]:
     if connection.dialect.name != "sqlite":
         yield
         return
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    found = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    before = int(found) if found is not None else -2000
     connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
     try:
         yield
     finally:
         # A broken connection is dropped by the pool; the error that broke it is the one to report.
-        with suppress(DBAPIError):
-            connection.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+        with suppress(SQLAlchemyError):
+            if not connection.invalidated:
+                connection.exec_driver_sql(
+                    f"PRAGMA cache_size={int(before if before is not None else -2000)}"
+                )
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

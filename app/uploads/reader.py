@@ -35,7 +35,8 @@ class FileRefused(ValueError):
 @dataclass(frozen=True)
 class Row:
     number: int  # as a person counts in a spreadsheet: the header is row 1
-    # The row's non-empty cells by column: a blank cell reads the same as an absent one, and a row of
+    # The row's cells that are not empty strings, by column: an empty cell reads the same as an absent
+    # one, and a row of
     # a repeating form fills a tenth of the columns, so every check walks only what is there.
     cells: dict[str, str]
     ragged: bool = False
@@ -97,10 +98,12 @@ def _csv_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
         try:
             for cells in csv.reader(handle):
                 number += 1
+                ragged = len(cells) != len(header)
                 filled = {name: cell for name, cell in zip(header, cells, strict=False) if cell}
-                if not any(c.strip() for c in filled.values()):
+                # A ragged row may hold its only values past the header: it is reported, not skipped.
+                if not any(c.strip() for c in (cells if ragged else filled.values())):
                     continue
-                yield Row(number, filled, len(cells) != len(header))
+                yield Row(number, filled, ragged)
         except UnicodeDecodeError:
             raise _not_utf8(number + 1) from None
         except csv.Error as exc:
@@ -184,9 +187,9 @@ def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
     def rows() -> Iterator[Row]:
         try:
             for number, cells in enumerate(lines, start=2):
-                filled = _filled(zip(header, cells, strict=False))
-                if any(t.strip() for t in filled.values()):
-                    yield Row(number, filled)
+                texts = [_text(c) for c in cells]
+                if any(t.strip() for t in texts):
+                    yield Row(number, {name: text for name, text in zip(header, texts, strict=False) if text})
         finally:
             book.close()
 

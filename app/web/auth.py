@@ -88,12 +88,16 @@ def page_language(request: Request, preferred: str | None = None) -> str:
     return str(found) if found else choose_language(request, preferred)
 
 
-def _signed_in_actor(request: Request, session: Session) -> Actor:
+def signed_in_actor(request: Request, session: Session, *, idle_ends_it: bool = True) -> Actor:
+    """The user of the request's session, or LoginRequired. Signing out passes `idle_ends_it=False`:
+    an idle session is still ended properly (its other copies too), not just let go."""
     current = web_session(request)
-    if current.signed_in and _idle_too_long(request, current):
+    if idle_ends_it and current.signed_in and _idle_too_long(request, current):
         minutes = request.app.state.settings.session_idle_minutes
         flash = {"key": "signed_out_idle", "kind": "warn", "params": {"n": minutes}}
-        replace_session(request, WebSession(flash=flash))
+        # The CSRF token stays: a form still open in the tab (or its live preview, first) must reach
+        # the sign-in page and lead back to its draft, not be refused as forged.
+        replace_session(request, WebSession(csrf=current.csrf, flash=flash))
         raise LoginRequired("the session ended after a time without activity")
     user_id = current.user_id
     user = session.get(User, user_id) if user_id is not None else None
@@ -119,13 +123,13 @@ def _idle_too_long(request: Request, current: WebSession) -> bool:
 
 
 def _writer(request: Request, session: SessionDep) -> Actor:
-    return _signed_in_actor(request, session)
+    return signed_in_actor(request, session)
 
 
 def _reader(request: Request, session: SessionDep) -> Actor:
     # Must run before the first query of the request: the option applies when the transaction begins.
     session.connection(execution_options={"sqlite_begin": "DEFERRED"})
-    return _signed_in_actor(request, session)
+    return signed_in_actor(request, session)
 
 
 WebActor = Annotated[Actor, Depends(_writer)]

@@ -30,7 +30,7 @@ from app.web.auth import ReadActor, WebActor, check_csrf
 from app.web.htmlroute import HtmlRoute
 from app.web.i18n import Translator
 from app.web.posted import Posted, text_of
-from app.web.render import page
+from app.web.render import finish, page
 
 router = APIRouter(route_class=HtmlRoute, dependencies=[Depends(check_csrf)], include_in_schema=False)
 CENTRAL = (Role.monitor, Role.coordinator)
@@ -66,17 +66,23 @@ def coordination(request: Request, study: StudyDep, actor: ReadActor) -> Respons
 
 @router.get("/coordination/quality")
 def quality_page(
-    session: SessionDep, study: StudyDep, actor: ReadActor, site: Annotated[list[str] | None, Query()] = None
+    request: Request,
+    session: SessionDep,
+    study: StudyDep,
+    actor: ReadActor,
+    site: Annotated[list[str] | None, Query()] = None,
 ) -> Response:
     report = quality_report(session, study, actor, site or [], actor.language)
-    return HTMLResponse(render_quality_html(report, back="/coordination"), headers=REPORT_HEADERS)
+    html = render_quality_html(report, back="/coordination")
+    return finish(request, HTMLResponse(html, headers=REPORT_HEADERS))
 
 
 @router.get("/coordination/quality.csv")
-def quality_download(session: SessionDep, study: StudyDep, actor: ReadActor) -> Response:
+def quality_download(request: Request, session: SessionDep, study: StudyDep, actor: ReadActor) -> Response:
     report = quality_report(session, study, actor, [], actor.language)
     headers = {"Content-Disposition": 'attachment; filename="quality.csv"'}
-    return Response(quality_csv(report), media_type="text/csv; charset=utf-8", headers=headers)
+    csv = Response(quality_csv(report), media_type="text/csv; charset=utf-8", headers=headers)
+    return finish(request, csv)
 
 
 @router.get("/coordination/summary")
@@ -93,13 +99,14 @@ def summary_page(request: Request, session: SessionDep, study: StudyDep, actor: 
         censor_time=given("censor_time"),
         lang=actor.language,
     )
-    return HTMLResponse(
-        render_summary_html(cohort_summary(session, study, actor, options)), headers=REPORT_HEADERS
-    )
+    html = render_summary_html(cohort_summary(session, study, actor, options))
+    return finish(request, HTMLResponse(html, headers=REPORT_HEADERS))
 
 
 @router.post("/coordination/export")
-def export_download(session: SessionDep, study: StudyDep, actor: WebActor, posted: Posted) -> Response:
+def export_download(
+    request: Request, session: SessionDep, study: StudyDep, actor: WebActor, posted: Posted
+) -> Response:
     formats = tuple(str(f) for f in posted.getlist("formats")) or FORMATS
     name = f"{study.spec.id}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     scratch = Path(tempfile.mkdtemp(prefix="edc-export-"))
@@ -119,9 +126,10 @@ def export_download(session: SessionDep, study: StudyDep, actor: WebActor, poste
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    return FileResponse(
+    download = FileResponse(
         scratch / f"{name}.zip",
         media_type="application/zip",
         filename=f"{name}.zip",
         background=BackgroundTask(shutil.rmtree, scratch, ignore_errors=True),
     )
+    return finish(request, download)

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from app.core.errors import DomainError, NotFound, busy_error
 from app.models import User
 from app.web.auth import CsrfRefused, LoginRequired, page_language, web_session
-from app.web.render import page, redirect
+from app.web.render import json_response, page, redirect
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 logger = logging.getLogger(__name__)
@@ -59,14 +59,17 @@ class HtmlRoute(APIRoute):
 
 
 def _to_login(request: Request) -> Response:
+    if "application/json" in request.headers.get("accept", ""):
+        # A script's request (the live preview): no redirect for it to follow, and no message taken
+        # that the next page should show.
+        return json_response(request, {"detail": "sign in to continue"}, status=401)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET":
-        # Back to the page the form was on (its unsaved entries wait there as a draft), if it was ours.
+        # Back to the page the form was on, where its unsaved entries wait as a draft. Only the path
+        # is taken (a proxy may rewrite the host); the login page accepts nothing but a local path.
         came_from = urlsplit(request.headers.get("referer", ""))
-        same_site = came_from.netloc == request.url.netloc and came_from.path.startswith("/")
-        target = (
-            came_from.path + (f"?{came_from.query}" if came_from.query else "") if same_site else "/records"
-        )
+        query = f"?{came_from.query}" if came_from.query else ""
+        target = came_from.path + query if came_from.path.startswith("/") else "/records"
     return redirect(request, f"/login?next={quote(target, safe='')}")
 
 

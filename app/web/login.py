@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.auth.actor import Actor
 from app.auth.service import (
     WRONG_CREDENTIALS,
     authenticate_password,
@@ -20,7 +21,14 @@ from app.auth.service import (
 from app.core.deps import SessionDep
 from app.core.errors import Unauthorized
 from app.models import User
-from app.web.auth import WebActor, check_csrf, choose_language, replace_session, web_session
+from app.web.auth import (
+    LoginRequired,
+    check_csrf,
+    choose_language,
+    replace_session,
+    signed_in_actor,
+    web_session,
+)
 from app.web.cookies import LANGUAGE_COOKIE, WebSession
 from app.web.htmlroute import HtmlRoute
 from app.web.i18n import LANGUAGES, Translator
@@ -84,9 +92,14 @@ def _problem(session: Session, email: str, exc: Unauthorized, t: Translator) -> 
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep, actor: WebActor) -> Response:
-    audit.append(session, actor, "logout")
-    end_sessions(session, actor.user_id)
+def logout(request: Request, session: SessionDep) -> Response:
+    try:
+        actor: Actor | None = signed_in_actor(request, session, idle_ends_it=False)
+    except LoginRequired:
+        actor = None  # already ended: there is nothing left to end, but the tab is still cleared
+    if actor is not None:
+        audit.append(session, actor, "logout")
+        end_sessions(session, actor.user_id)
     replace_session(request, WebSession())
     set_flash(request, "signed_out")
     return redirect(request, "/login")

@@ -59,6 +59,15 @@ def test_a_bulk_write_gets_a_large_page_cache_and_gives_it_back(sqlite_path: Pat
     engine.dispose()
 
 
+def test_a_broken_connection_during_a_bulk_write_reports_its_own_error(sqlite_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{sqlite_path}")
+    failure = pytest.raises(RuntimeError, match="the upload's own failure")
+    with Session(engine) as session, failure, bulk_write_cache(session):
+        session.connection().invalidate()
+        raise RuntimeError("the upload's own failure")
+    engine.dispose()
+
+
 @pytest.fixture
 def fresh_engine(fresh_db_url: str) -> Iterator[Engine]:
     engine = make_engine(fresh_db_url)

@@ -298,9 +298,10 @@ def test_ragged_rows_and_other_sites(api: Api) -> None:
     text = to_csv(patient_rows(key)).decode() + f",,,{key},1,2,3\n"
     other = api.new_record("entry_fhcc")
     foreign = f"{other},,,,57,2,70.5,165.0,1,,,,,,1,\n"
-    response = send(api, (text + foreign).encode())
+    past_the_header = "," * len(HEADER) + "72\n"  # its only value lies beyond the last column
+    response = send(api, (text + foreign + past_the_header).encode())
     codes = {(e["row"], e["code"]) for e in response.json()["errors"]}
-    assert codes == {(5, "ragged_row"), (6, "unknown_record")}
+    assert codes == {(5, "ragged_row"), (6, "unknown_record"), (7, "no_patient")}
     dag = send(
         api,
         to_csv(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -31,10 +32,12 @@ from app.models import AuditEvent
 from app.records.patient import load_patient
 from app.records.service import create_record, save_form
 from app.records.workflow import change_status
+from app.web.cookies import COOKIE, decode, encode
 from tests.conftest import _new_database
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery"
+SECRET_KEY = "web-test-secret-key"
 # who: (role, site, language)
 USERS = {
     "entry_hcb": ("site_entry", "HCB", "es"),
@@ -65,7 +68,7 @@ def settings_for(url: str) -> Settings:
         database_url=url,
         forms_dir=REPO / "forms",
         env="test",
-        secret_key="web-test-secret-key",
+        secret_key=SECRET_KEY,
         run_worker=False,
     )
 
@@ -107,6 +110,18 @@ def post(
     """Post a form the way a browser does: with the CSRF token of the page it was on."""
     source = client.get(page or url)
     return client.post(url, data={"_csrf": csrf_of(source.text), **(data or {})})
+
+
+def idle_for(client: TestClient, seconds: int) -> str:
+    """Make the client's session look as if its last request was `seconds` ago; return that cookie."""
+    session = decode(client.cookies[COOKIE], SECRET_KEY)
+    assert session is not None
+    session.seen = int(time.time()) - seconds
+    value = encode(session, SECRET_KEY)
+    # In place of the cookie the server set (same domain and path), not beside it.
+    domain = next(c.domain for c in client.cookies.jar if c.name == COOKIE)
+    client.cookies.set(COOKIE, value, domain=domain, path="/")
+    return value
 
 
 @dataclass

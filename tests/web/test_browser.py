@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from app.core import migrations
 from app.main import create_app
 from app.web.cookies import COOKIE, decode, encode
-from tests.web.conftest import PASSWORD, REPO, create_users, email, seed_patients, settings_for
+from tests.web.conftest import PASSWORD, REPO, SECRET_KEY, create_users, email, seed_patients, settings_for
 
 pytestmark = pytest.mark.browser
 
@@ -272,14 +272,16 @@ def test_a_session_idle_too_long_leads_back_to_the_form_and_its_draft(browser: B
     record_id = new_patient(page)
     url = f"/records/{record_id}/forms/demographics"
     page.goto(url)
-    page.get_by_label("Weight").fill("70.5")
-    page.wait_for_load_state("networkidle")  # the live preview has answered
+    page.wait_for_load_state("networkidle")
     (cookie,) = [c for c in context.cookies() if c["name"] == COOKIE]
-    session = decode(cookie["value"], settings_for("sqlite://").secret_key.get_secret_value())
+    session = decode(cookie["value"], SECRET_KEY)
     assert session is not None
     session.seen -= 31 * 60  # as if the last request was 31 minutes ago (the limit is 30)
-    value = encode(session, settings_for("sqlite://").secret_key.get_secret_value())
-    context.add_cookies([{"name": COOKIE, "value": value, "url": base}])
+    context.add_cookies([{"name": COOKIE, "value": encode(session, SECRET_KEY), "url": base}])
+    # Typing comes back first: the live preview meets the ended session before Save does.
+    with page.expect_response(lambda r: r.url.endswith("/preview")) as answer:
+        page.get_by_label("Weight").fill("70.5")
+    assert answer.value.status == 401
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".flash")).to_contain_text("signed out after 30 minutes without activity")
     page.get_by_label("Email").fill(email("entry_fhcc"))

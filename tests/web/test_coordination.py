@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
 
-from tests.web.conftest import Web, post
+from app.web.cookies import COOKIE, decode
+from tests.web.conftest import SECRET_KEY, Web, idle_for, post
 
 DEMOGRAPHICS = {"age_at_infusion": "57", "sex": "2", "weight_kg": "70.5"}
 
@@ -55,3 +57,15 @@ def test_site_users_cannot_use_the_coordination_pages(web: Web) -> None:
     assert "Export the dataset" not in monitor.get("/coordination").text
     refused = post(monitor, "/coordination/export", {"formats": ["csv"]}, page="/coordination")
     assert refused.status_code == 403
+
+
+def test_reading_the_reports_counts_as_activity(web: Web) -> None:
+    coordinator = web.login("coordinator")
+    for address in ("/coordination/quality", "/coordination/quality.csv", "/coordination/summary"):
+        idle_for(coordinator, 5 * 60)
+        response = coordinator.get(address)
+        assert response.status_code == 200, address
+        renewed = decode(response.cookies[COOKIE], SECRET_KEY)
+        assert renewed is not None and renewed.seen >= int(time.time()) - 5, address
+    # Their own policy (inline style, nothing else) is kept, not replaced by the pages' one.
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.auth.actor import SYSTEM
 from app.auth.service import deactivate_user
 from app.models import AuditEvent, User
-from app.web.cookies import COOKIE, decode, encode
-from tests.web.conftest import PASSWORD, Web, csrf_of, email, post
+from app.web.cookies import COOKIE, decode
+from tests.web.conftest import PASSWORD, SECRET_KEY, Web, csrf_of, email, idle_for, post
 
 
 def test_pages_ask_to_sign_in_first(web: Web) -> None:
@@ -140,24 +140,9 @@ def test_a_forged_session_cookie_is_worth_nothing(web: Web) -> None:
     assert client.get("/records").status_code == 303
 
 
-KEY = "web-test-secret-key"  # as tests.web.conftest.settings_for sets it
-
-
-def _idle_for(client: TestClient, seconds: int) -> str:
-    """Make the client's session look as if its last request was `seconds` ago; return that cookie."""
-    session = decode(client.cookies[COOKIE], KEY)
-    assert session is not None
-    session.seen = int(time.time()) - seconds
-    value = encode(session, KEY)
-    # In place of the cookie the server set (same domain and path), not beside it.
-    domain = next(c.domain for c in client.cookies.jar if c.name == COOKIE)
-    client.cookies.set(COOKIE, value, domain=domain, path="/")
-    return value
-
-
 def test_a_session_idle_past_the_limit_ends_and_says_why(web: Web) -> None:
     client = web.login("entry_hcb")  # Spanish
-    old = _idle_for(client, 31 * 60)  # the default limit is 30 minutes
+    old = idle_for(client, 31 * 60)  # the default limit is 30 minutes
     response = client.get("/records/HCB-0001-S?tab=1")
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2Frecords%2FHCB-0001-S%3Ftab%3D1"
@@ -170,27 +155,53 @@ def test_a_session_idle_past_the_limit_ends_and_says_why(web: Web) -> None:
 
 def test_each_request_moves_the_idle_limit_on(web: Web) -> None:
     client = web.login("entry_fhcc")
-    _idle_for(client, 29 * 60)
+    idle_for(client, 29 * 60)
     response = client.get("/records")
     assert response.status_code == 200
-    renewed = decode(response.cookies[COOKIE], KEY)
+    renewed = decode(response.cookies[COOKIE], SECRET_KEY)
     assert renewed is not None and renewed.seen >= int(time.time()) - 5
-    _idle_for(client, 20)  # within the minute: no new cookie for every request
+    idle_for(client, 20)  # within the minute: no new cookie for every request
     assert COOKIE not in client.get("/records").cookies
 
 
 def test_a_form_sent_after_the_session_ended_leads_back_to_its_page(web: Web) -> None:
-    def send_idle(referer: str) -> str:
+    page = "/records/FHCC-0001-L/forms/demographics"
+
+    def idle_client() -> tuple[TestClient, str]:
         client = web.login("entry_fhcc")
         token = csrf_of(client.get("/records").text)
-        _idle_for(client, 31 * 60)
-        response = client.post("/logout", data={"_csrf": token}, headers={"referer": referer})
-        assert response.status_code == 303
-        return str(response.headers["location"])
+        idle_for(client, 31 * 60)
+        return client, token
 
-    page = "/records/FHCC-0001-L/forms/demographics"
-    assert send_idle(f"http://testserver{page}") == "/login?next=" + page.replace("/", "%2F")
-    assert send_idle("https://elsewhere.example/records/x") == "/login?next=%2Frecords"
+    client, token = idle_client()
+    # The live preview meets the ended session first: a plain 401 for the script, nothing taken.
+    preview = client.post(f"{page}/preview", data={"_csrf": token}, headers={"accept": "application/json"})
+    assert preview.status_code == 401 and preview.json() == {"detail": "sign in to continue"}
+    # Then Save, with the page's token: to the sign-in page, and from there back to the form.
+    saved = client.post(page, data={"_csrf": token}, headers={"referer": f"http://testserver{page}"})
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/login?next=" + page.replace("/", "%2F")
+    assert "signed out after 30 minutes without activity" in client.get("/login").text
+
+    client, token = idle_client()
+    behind_a_proxy = client.post(
+        page, data={"_csrf": token}, headers={"referer": f"http://internal:8000{page}"}
+    )
+    assert behind_a_proxy.headers["location"] == "/login?next=" + page.replace("/", "%2F")
+    client, token = idle_client()
+    assert client.post(page, data={"_csrf": token}).headers["location"] == "/login?next=%2Frecords"
+
+
+def test_signing_out_of_an_idle_session_still_ends_it_everywhere(web: Web) -> None:
+    client, other_browser = web.login("manager_fhcc"), web.login("manager_fhcc")
+    token = csrf_of(client.get("/records").text)
+    before = web.audit_count("logout")
+    idle_for(client, 31 * 60)
+    response = client.post("/logout", data={"_csrf": token})
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert web.audit_count("logout") == before + 1
+    assert other_browser.get("/records").status_code == 303
+    assert "You have signed out." in client.get("/login").text
 
 
 def test_pages_carry_security_headers(web: Web) -> None:
