@@ -2,8 +2,10 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
+from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,13 @@ from app.forms.problems import DefinitionError
 def configured_study() -> CompiledStudy:
     """The study in EDC_FORMS_DIR; a broken definition prints its problems and exits 1."""
     directory = get_settings().forms_dir
+    if not directory.is_dir():
+        typer.echo(
+            f"error: no study definition folder '{directory}' in {Path.cwd()}: "
+            "run edc from the project folder, or set EDC_FORMS_DIR",
+            err=True,
+        )
+        raise typer.Exit(1)
     try:
         return load_study(directory)
     except DefinitionError as exc:
@@ -33,7 +42,9 @@ def transaction() -> Iterator[Session]:
     A domain error (unknown site, duplicate email...) or a database failure (tables missing, server
     down) is printed as one line and exits 1.
     """
-    engine = make_engine(get_settings().database_url)
+    url = get_settings().database_url
+    _refuse_missing_sqlite_file(url)
+    engine = make_engine(url)
     try:
         with make_session_factory(engine).begin() as session:
             yield session
@@ -47,3 +58,19 @@ def transaction() -> Iterator[Session]:
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
+
+
+def _refuse_missing_sqlite_file(url: str) -> None:
+    """SQLite would quietly create an empty database where none is (a command run from another
+    folder, with the default relative URL): say where it looked instead."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database).resolve()
+    if not path.exists():
+        typer.echo(
+            f"error: no database at {path}: run edc from the project folder (where `make run` made "
+            "it), set EDC_DATABASE_URL, or create it with `edc db upgrade`",
+            err=True,
+        )
+        raise typer.Exit(1)

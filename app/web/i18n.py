@@ -63,7 +63,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "signed_out_idle": {
         "en": "You were signed out after {n} minutes without activity. Sign in again to go on: "
         "what you had typed on a form and not saved is kept in this tab.",
+        "en_one": "You were signed out after a minute without activity. Sign in again to go on: "
+        "what you had typed on a form and not saved is kept in this tab.",
         "es": "Se cerró su sesión tras {n} minutos sin actividad. Inicie sesión de nuevo para seguir: "
+        "lo que había escrito en un formulario sin guardar se conserva en esta pestaña.",
+        "es_one": "Se cerró su sesión tras un minuto sin actividad. Inicie sesión de nuevo para seguir: "
         "lo que había escrito en un formulario sin guardar se conserva en esta pestaña.",
     },
     "email": {"en": "Email", "es": "Correo electrónico"},

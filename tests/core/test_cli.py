@@ -9,6 +9,7 @@ EDC = Path(sys.executable).with_name("edc")
 
 def run_edc(*args: str, cwd: Path, database_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "EDC_DATABASE_URL": database_url}
+    env.pop("EDC_FORMS_DIR", None)  # the default, relative to cwd, is what these tests are about
     return subprocess.run([EDC, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -32,3 +33,28 @@ def test_db_upgrade_creates_the_schema_from_any_directory(tmp_path: Path) -> Non
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"alembic_version", "schema_info"} <= tables
+
+
+def test_a_command_run_away_from_the_database_says_where_it_looked(tmp_path: Path) -> None:
+    result = run_edc("tokens", "list", cwd=tmp_path, database_url="sqlite:///./edc.db")
+    assert result.returncode == 1
+    assert f"no database at {tmp_path.resolve() / 'edc.db'}" in result.stderr
+    assert "project folder" in result.stderr
+    assert not (tmp_path / "edc.db").exists()  # nothing made where it does not belong
+
+
+def test_a_command_run_away_from_the_study_says_where_it_looked(tmp_path: Path) -> None:
+    database = tmp_path / "edc.db"
+    assert run_edc("db", "upgrade", cwd=tmp_path, database_url=f"sqlite:///{database}").returncode == 0
+    result = run_edc(
+        "export",
+        "--out",
+        str(tmp_path / "out"),
+        "--user",
+        "someone@example.org",
+        cwd=tmp_path,
+        database_url=f"sqlite:///{database}",
+    )
+    assert result.returncode == 1
+    assert f"no study definition folder 'forms' in {tmp_path}" in result.stderr
+    assert "EDC_FORMS_DIR" in result.stderr

@@ -96,11 +96,16 @@ def signed_in(browser: Browser, base: str, who: str) -> tuple[BrowserContext, Pa
     context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto("/login")
+    sign_in(page, who)
+    page.wait_for_url(f"{base}/records")
+    return context, page
+
+
+def sign_in(page: Page, who: str) -> None:
+    """Fill in and send the sign-in page the browser is on."""
     page.get_by_label(re.compile("Email|Correo")).fill(email(who))
     page.get_by_label(re.compile("Password|Contraseña")).fill(PASSWORD)
     page.get_by_role("button", name=re.compile("Sign in|Iniciar sesión")).click()
-    page.wait_for_url(f"{base}/records")
-    return context, page
 
 
 def new_patient(page: Page) -> str:
@@ -248,9 +253,7 @@ def test_entries_lost_to_an_ended_session_can_be_restored(browser: Browser, base
     for who in ("manager_fhcc", "entry_fhcc"):  # another user of the same browser is not offered it
         context.clear_cookies()
         page.goto("/login")
-        page.get_by_label("Email").fill(email(who))
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, who)
         page.goto(url)
         if who == "manager_fhcc":
             expect(page.locator(".draft")).to_have_count(0)
@@ -284,9 +287,7 @@ def test_a_session_idle_too_long_leads_back_to_the_form_and_its_draft(browser: B
     assert answer.value.status == 401
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".flash")).to_contain_text("signed out after 30 minutes without activity")
-    page.get_by_label("Email").fill(email("entry_fhcc"))
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "entry_fhcc")
     page.wait_for_url(f"{base}{url}")
     page.locator(".draft").get_by_role("button", name="Restore it").click()
     expect(page.get_by_label("Weight")).to_have_value("70.5")

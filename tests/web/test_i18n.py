@@ -71,4 +71,6 @@ def test_counts_of_one_read_in_the_singular_where_a_text_has_one() -> None:
     assert words_for("not_saved", "en", n=1) == "Not saved: 1 problem to fix."
     assert words_for("not_saved", "es", n=3) == "No se ha guardado: hay 3 problemas que corregir."
     assert words_for("entries", "es", n=1) == "1 registro" and words_for("entries", "en", n=2) == "2 entries"
+    assert words_for("signed_out_idle", "en", n=1).startswith("You were signed out after a minute without")
+    assert words_for("signed_out_idle", "es", n=1).startswith("Se cerró su sesión tras un minuto sin")
     assert not any("(s)" in value or "(es)" in value for entry in TEXTS.values() for value in entry.values())
