@@ -165,6 +165,7 @@ def test_tokens_list_and_revoke(env: dict[str, str]) -> None:
 
 
 def test_a_database_without_tables_is_a_one_line_error(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # a database, but never migrated
     empty = {**env, "EDC_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
 
     assert_one_line_error(
