@@ -99,7 +99,7 @@ def summary_page(request: Request, session: SessionDep, study: StudyDep, actor: 
         censor_time=given("censor_time"),
         lang=actor.language,
     )
-    html = render_summary_html(cohort_summary(session, study, actor, options))
+    html = render_summary_html(cohort_summary(session, study, actor, options), back="/coordination")
     return finish(request, HTMLResponse(html, headers=REPORT_HEADERS))
 
 

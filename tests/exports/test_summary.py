@@ -70,9 +70,15 @@ def test_table_one_and_incidence_of_the_hand_worked_patients(study_db: StudyDb) 
         ("High dose", 1),
         ("Low dose", 1),
         ("Intermediate dose", 0),
+        ("Anakinra dose group: not recorded", 1),  # so that the groups add up to everyone
     ]
     weight = next(line for line in summary.lines if line.variable == "weight_kg" and line.level == "")
     assert weight.cells["__overall__"] == "50 [42.5–65] (n=3)"
+    groups = {g.key: g for g in summary.groups}
+    assert weight.cells["__ungrouped__"].endswith("(n=1)")
+    curves = {c.key: c.n for c in summary.curves}
+    assert curves["__ungrouped__"] + curves["1"] + curves["2"] + curves["3"] == curves["__overall__"]
+    assert groups["__ungrouped__"].n + sum(groups[k].n for k in ("1", "2", "3")) == groups["__overall__"].n
     assert summary.excluded == 1  # patient C has no follow-up
     overall = {row.day: row for row in summary.incidence if row.group == "All patients"}
     assert (overall[28].incidence, overall[60].incidence) == ("0.0%", "50.0%")  # A died on day 40 of 2

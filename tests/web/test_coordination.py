@@ -32,6 +32,7 @@ def test_a_coordinator_downloads_the_export_and_reads_the_reports(web: Web) -> N
     assert coordinator.get("/coordination/quality.csv").headers["content-type"].startswith("text/csv")
     summary = coordinator.get("/coordination/summary")
     assert summary.status_code == 200 and "<table" in summary.text
+    assert '<a href="/coordination">' in summary.text
 
 
 def test_the_export_form_starts_with_the_study_top_codes(web: Web) -> None:

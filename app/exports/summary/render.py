@@ -32,6 +32,7 @@ WORDS = {
         "events": "Events by then",
         "incidence_help": "Aalen–Johansen estimator with the competing event treated as such (not censored).",
         "excluded": "patients without the times needed are left out.",
+        "back": "Back to the coordination page",
     },
     "es": {
         "summary": "Resumen de la cohorte",
@@ -56,11 +57,13 @@ WORDS = {
             "Estimador de Aalen–Johansen, con el evento competitivo tratado como tal (no censurado)."
         ),
         "excluded": "pacientes sin los tiempos necesarios quedan fuera.",
+        "back": "Volver a la página de coordinación",
     },
 }
 
 
-def render_summary_html(summary: CohortSummary) -> str:
+def render_summary_html(summary: CohortSummary, back: str | None = None) -> str:
+    """The summary as one page, for the coordinator's web pages (with a link `back`) or a file."""
     env = Environment(
         loader=PackageLoader("app.exports", "templates"), autoescape=select_autoescape(["html"])
     )
@@ -78,6 +81,7 @@ def render_summary_html(summary: CohortSummary) -> str:
         by=summary.by,
         min_cell=summary.options.min_cell,
         options=summary.options,
+        back=back,
         groups=summary.groups,
         lines=summary.lines,
         curves=summary.curves,

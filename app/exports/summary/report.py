@@ -21,14 +21,14 @@ from app.exports.options import BadOption, ExportOptions, checked
 from app.exports.service import paused_gc, require_coordinator
 from app.exports.snapshot import take_snapshot
 from app.exports.summary.incidence import Curve, aalen_johansen, patient_time, svg
-from app.exports.summary.table1 import OVERALL, Group, Line, count_text, table_one
+from app.exports.summary.table1 import Group, Line, count_text, in_group, table_one
 from app.forms.labels import label_in
 from app.forms.model import CompiledStudy
 
 BY_SETTING = "summary_by"  # a study setting naming the default grouping variable
 WORDS = {
-    "en": {"overall": "All patients", "day": "Study day"},
-    "es": {"overall": "Todos", "day": "Día de estudio"},
+    "en": {"overall": "All patients", "day": "Study day", "ungrouped": "{name}: not recorded"},
+    "es": {"overall": "Todos", "day": "Día de estudio", "ungrouped": "{name}: sin dato"},
 }
 
 
@@ -111,7 +111,7 @@ def _incidence(summary: CohortSummary, frame: pl.DataFrame, columns: dict[str, C
     summary.excluded = sum(1 for t in times if t is None)
     keys = frame[summary.by.name].to_list() if summary.by else [None] * frame.height
     for group in summary.groups:
-        observed = [t for t, k in zip(times, keys, strict=True) if t and (group.key in (OVERALL, k))]
+        observed = [t for t, k in zip(times, keys, strict=True) if t and in_group(group, summary.by, k)]
         curve = Curve(group.key, group.label, len(observed), aalen_johansen(observed))
         curve.shown = not (0 < curve.n < o.min_cell)
         summary.curves.append(curve)
@@ -158,9 +158,10 @@ def cohort_summary(
     by = _column(columns, by_name, "--by") if by_name else None
     if by is not None and (not by.codes or by.kind != Kind.integer and by.kind != Kind.text):
         raise BadOption(f"--by: '{by.name}' is not a coded variable")
-    overall = WORDS.get(lang, WORDS["en"])["overall"]
+    words = WORDS.get(lang, WORDS["en"])
+    ungrouped = words["ungrouped"].format(name=label_in(by.label, lang)) if by is not None else ""
     chosen = _variables(columns, options, by)
-    groups, lines = table_one(patients.frame, chosen, by, lang, options.min_cell, overall)
+    groups, lines = table_one(patients.frame, chosen, by, lang, options.min_cell, words["overall"], ungrouped)
     summary = CohortSummary(study, lang, options, datetime.now(UTC), by, groups, lines)
     _incidence(summary, patients.frame, columns)
     return summary

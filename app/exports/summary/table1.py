@@ -20,6 +20,7 @@ from app.exports.columns import Column, Kind, Role
 from app.forms.labels import label_in
 
 OVERALL = "__overall__"
+UNGROUPED = "__ungrouped__"
 
 
 @dataclass(frozen=True)
@@ -47,19 +48,41 @@ def count_text(count: int, min_cell: int) -> str:
     return f"<{min_cell}" if _small(count, min_cell) else str(count)
 
 
-def groups_of(frame: pl.DataFrame, by: Column | None, lang: str, min_cell: int, overall: str) -> list[Group]:
+def groups_of(
+    frame: pl.DataFrame, by: Column | None, lang: str, min_cell: int, overall: str, ungrouped: str
+) -> list[Group]:
+    """Everyone, then one group per code of `by`, then (if any) the patients `by` leaves out: blank or
+    a missing-data code. Without that last column a reader cannot tell the groups from the total."""
     groups = [Group(OVERALL, overall, frame.height, str(frame.height))]
     if by is None:
         return groups
     for code, labels in by.codes:
         n = frame.filter(pl.col(by.name) == str(code)).height
         groups.append(Group(str(code), label_in(labels, lang), n, count_text(n, min_cell)))
+    rest = frame.filter(_ungrouped(by)).height
+    if rest:
+        groups.append(Group(UNGROUPED, ungrouped, rest, count_text(rest, min_cell)))
     return groups
+
+
+def _ungrouped(by: Column) -> pl.Expr:
+    return pl.col(by.name).is_null() | ~pl.col(by.name).is_in([str(code) for code, _ in by.codes])
+
+
+def in_group(group: Group, by: Column | None, value: str | None) -> bool:
+    """Whether a patient whose `by` value is `value` belongs to `group`."""
+    if by is None or group.key == OVERALL:
+        return True
+    if group.key == UNGROUPED:
+        return value is None or value not in {str(code) for code, _ in by.codes}
+    return value == group.key
 
 
 def _members(frame: pl.DataFrame, by: Column | None, group: Group) -> pl.DataFrame:
     if by is None or group.key == OVERALL:
         return frame
+    if group.key == UNGROUPED:
+        return frame.filter(_ungrouped(by))
     return frame.filter(pl.col(by.name) == group.key)
 
 
@@ -111,10 +134,16 @@ def coded_lines(
 
 
 def table_one(
-    frame: pl.DataFrame, columns: list[Column], by: Column | None, lang: str, min_cell: int, overall: str
+    frame: pl.DataFrame,
+    columns: list[Column],
+    by: Column | None,
+    lang: str,
+    min_cell: int,
+    overall: str,
+    ungrouped: str = "",
 ) -> tuple[list[Group], list[Line]]:
     """The groups (everyone first) and the lines of Table 1 for `columns` of the patients table."""
-    groups = groups_of(frame, by, lang, min_cell, overall)
+    groups = groups_of(frame, by, lang, min_cell, overall, ungrouped)
     lines: list[Line] = []
     for column in columns:
         if column.codes:
