@@ -18,6 +18,7 @@ from app.forms.model import CForm, CompiledStudy
 from app.records.patient import Patient, load_patient
 from app.records.scope import get_record
 from app.records.service import FormState, form_of, form_state, save_form, state_of
+from app.records.workflow import change_status
 from app.web.auth import ReadActor, WebActor, check_csrf
 from app.web.evaluation import evaluate, issues_from_errors, raw_from_post, raw_from_stored
 from app.web.formview import build_form_page, conflict_rows, field_queries, form_urls
@@ -152,6 +153,8 @@ def save(
             raw=raw,
             reason=reason,
         )
+    if text_of(posted, "_then") == "complete" and outcome.state.status == "incomplete":
+        return _complete_after_save(request, session, study, actor, record_id, form, outcome.state.instance)
     if outcome.unchanged:
         set_flash(request, "no_changes", "info")
     elif any(c["field"] == "_status" and c["old"] == "verified" for c in outcome.changes):
@@ -163,6 +166,28 @@ def save(
     else:
         set_flash(request, "saved")
     return redirect(request, form_urls(record_id, cform, outcome.state.instance, False).form)
+
+
+def _complete_after_save(
+    request: Request,
+    session: Session,
+    study: CompiledStudy,
+    actor: Actor,
+    record_id: str,
+    form: str,
+    instance: int,
+) -> Response:
+    """ "Save and mark complete": the save stands whatever the completion checks say (as in REDCap,
+    where a form is saved with its status); what keeps it from being complete is shown on the page."""
+    cform = form_of(study, form)
+    number = instance if cform.repeating else None
+    try:
+        change_status(session, study, actor, record_id, form, number, "complete")
+    except ValidationFailed as exc:  # nothing of the status change was stored: the save commits alone
+        set_flash(request, "saved_not_completed", "warn", n=len(exc.errors or []))
+        return show(request, session, study, actor, record_id, form, number, errors=exc.errors)
+    set_flash(request, "saved_and_completed")
+    return redirect(request, form_urls(record_id, cform, instance, False).form)
 
 
 def _existing(instance: int) -> int:

@@ -62,6 +62,9 @@ class FormPage:
     form_labels: dict[str, str] = field(default_factory=dict)
     reason: str = ""
 
+    # Whether Save can also mark the form complete (REDCap's "Complete?" at the foot of a form).
+    completes_on_save: bool = False
+
     @property
     def reason_needed(self) -> bool:
         return self.editable and self.state.status in EDITED_STATUSES
@@ -187,6 +190,7 @@ def build_form_page(
         urls=form_urls(state.record_id, cform, state.instance, is_new),
         editable=actor.role in WRITERS and not state.locked,
         actions=[] if is_new else available_actions(actor, state),
+        completes_on_save=actor.role in ACTIONS["complete"][0] and state.status in ("empty", "incomplete"),
         form_issues=[i for i in evaluation.issues if i.field not in shown or i.form is not None],
         submitted=submitted,
         reason_error=next((i for i in errors or [] if i.field == "_reason"), None),

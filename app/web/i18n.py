@@ -148,6 +148,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "record_history": {"en": "History of this patient", "es": "Historial de este paciente"},
     # form page
     "save": {"en": "Save", "es": "Guardar"},
+    "save_and_complete": {"en": "Save and mark complete", "es": "Guardar y marcar como completo"},
+    "saved_and_completed": {"en": "Saved and marked complete.", "es": "Guardado y marcado como completo."},
+    "saved_not_completed": {
+        "en": "Saved, but not marked complete: {n} checks fail (shown next to the fields).",
+        "en_one": "Saved, but not marked complete: 1 check fails (shown next to the field).",
+        "es": "Guardado, pero no marcado como completo: fallan {n} comprobaciones (junto a los campos).",
+        "es_one": "Guardado, pero no marcado como completo: falla 1 comprobación (junto al campo).",
+    },
     "saved": {"en": "Saved.", "es": "Guardado."},
     "saved_verification_withdrawn": {
         "en": "Saved. The change withdrew the monitor's verification: the form is complete and needs "

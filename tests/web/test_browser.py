@@ -122,7 +122,7 @@ def saved_demographics(page: Page) -> None:
     page.get_by_label("Age at CAR-T infusion (years)").fill("57")
     page.get_by_label("Female").check()
     page.get_by_label("Weight").fill("70.5")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Saved")
 
 
@@ -171,14 +171,14 @@ def test_daily_assessment_branching_grades_errors_and_workflow(browser: Browser,
 
     page.get_by_label("Highest temperature").fill("45")
     expect(page.locator("#issues-tmax_c")).to_contain_text("outside the allowed range")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#error-summary")).to_contain_text("Not saved")
     expect(page.get_by_label("Highest temperature")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Number of vasopressors")).to_have_value("1")
     shot(page, "04-form-error")
 
     page.get_by_label("Highest temperature").fill("39.2")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Saved")
     expect(page).to_have_url(re.compile(rf"/records/{record_id}/forms/daily_assessment/1$"))
     expect(page.locator("#f-crs_grade")).to_have_text("3")
@@ -194,19 +194,19 @@ def test_daily_assessment_branching_grades_errors_and_workflow(browser: Browser,
 def test_complete_then_edit_with_a_reason(browser: Browser, base: str) -> None:
     context, page = signed_in(browser, base, "entry_fhcc")
     saved_demographics(page)
-    page.get_by_role("button", name="Mark complete").click()
+    page.get_by_role("button", name="Mark complete", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Marked complete")
     expect(page.locator(".meta")).to_contain_text("Complete")
     reason = page.get_by_label(re.compile("Reason for change"))
     expect(reason).to_be_hidden()
     page.get_by_label("Weight").fill("72.0")
     expect(reason).to_be_visible()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#error-summary")).to_contain_text("A reason for the change is required")
     expect(reason).to_have_attribute("aria-invalid", "true")
     reason.fill("Chart re-read: weighed again on admission")
     shot(page, "07-form-reason")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Saved")
     expect(page.get_by_label("Weight")).to_have_value("72.0")
     page.locator('[data-field="weight_kg"]').get_by_role("link", name="History").click()
@@ -227,13 +227,13 @@ def test_mark_complete_with_unsaved_changes_asks_first_and_keeps_them(browser: B
         dialog.dismiss()
 
     page.once("dialog", answer)
-    page.get_by_role("button", name="Mark complete").click()
+    page.get_by_role("button", name="Mark complete", exact=True).click()
     expect(page.get_by_label("Weight")).to_have_value("72.0")
     assert asked and "not saved" in asked[0]
     expect(page.locator(".meta")).not_to_contain_text("Complete")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Saved")
-    page.get_by_role("button", name="Mark complete").click()  # nothing unsaved: no question
+    page.get_by_role("button", name="Mark complete", exact=True).click()  # nothing unsaved: no question
     expect(page.locator(".flash")).to_contain_text("Marked complete")
     assert len(asked) == 1
     context.close()
@@ -248,7 +248,7 @@ def test_entries_lost_to_an_ended_session_can_be_restored(browser: Browser, base
     page.get_by_label("Female").check()
     page.get_by_label("Weight").fill("70.5")
     context.clear_cookies()  # the session ends (signed out elsewhere, or too old)
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("not accepted")
     for who in ("manager_fhcc", "entry_fhcc"):  # another user of the same browser is not offered it
         context.clear_cookies()
@@ -263,7 +263,7 @@ def test_entries_lost_to_an_ended_session_can_be_restored(browser: Browser, base
     draft.get_by_role("button", name="Restore it").click()
     expect(page.get_by_label("Weight")).to_have_value("70.5")
     expect(page.get_by_label("Female")).to_be_checked()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Saved")
     page.reload()
     expect(page.locator(".draft")).to_have_count(0)
@@ -285,7 +285,7 @@ def test_a_session_idle_too_long_leads_back_to_the_form_and_its_draft(browser: B
     with page.expect_response(lambda r: r.url.endswith("/preview")) as answer:
         page.get_by_label("Weight").fill("70.5")
     assert answer.value.status == 401
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("signed out after 30 minutes without activity")
     sign_in(page, "entry_fhcc")
     page.wait_for_url(f"{base}{url}")
@@ -318,14 +318,27 @@ def test_a_restored_draft_never_overwrites_a_later_save(browser: Browser, base: 
     other, theirs = signed_in(browser, base, "manager_fhcc")
     theirs.goto(url)
     theirs.get_by_label("Weight").fill("80.0")
-    theirs.get_by_role("button", name="Save").click()
+    theirs.get_by_role("button", name="Save", exact=True).click()
     expect(theirs.locator(".flash")).to_contain_text("Saved")  # version 2
     other.close()
     page.once("dialog", lambda dialog: dialog.accept())
     page.goto(url)
     page.locator(".draft").get_by_role("button", name="Restore it").click()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("table.conflict")).to_contain_text("80.0")  # both shown, nothing overwritten
+    context.close()
+
+
+def test_a_form_is_saved_and_marked_complete_in_one_step(browser: Browser, base: str) -> None:
+    context, page = signed_in(browser, base, "entry_fhcc")
+    record_id = new_patient(page)
+    page.goto(f"/records/{record_id}/forms/demographics")
+    page.get_by_label("Age at CAR-T infusion (years)").fill("57")
+    page.get_by_label("Female").check()
+    page.get_by_label("Weight").fill("70.5")
+    page.get_by_role("button", name="Save and mark complete").click()
+    expect(page.locator(".flash")).to_contain_text("Saved and marked complete.")
+    expect(page.get_by_role("button", name="Reopen")).to_be_visible()
     context.close()
 
 
@@ -335,9 +348,9 @@ def test_a_daily_assessment_can_be_marked_complete(browser: Browser, base: str) 
     page.goto(f"/records/{record_id}/forms/daily_assessment/new")
     page.get_by_label("Study day of this assessment").fill("1")
     page.get_by_label("Highest temperature").fill("38.5")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Saved")
-    page.get_by_role("button", name="Mark complete").click()
+    page.get_by_role("button", name="Mark complete", exact=True).click()
     try:
         expect(page.locator(".flash")).to_contain_text("Marked complete", timeout=3000)
     finally:
@@ -367,7 +380,7 @@ def test_study_day_helper_never_sends_a_date(browser: Browser, base: str) -> Non
     )
     assert stored == "2024-03-01"
     shot(page, "09-studyday-helper")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Saved")
     assert any("assess_day=5" in body for body in bodies)
     assert not [body for body in bodies if "2024" in body], bodies
@@ -439,7 +452,7 @@ def test_spanish_interface(browser: Browser, base: str) -> None:
     page.goto(f"/records/{record_id}/forms/daily_assessment/new")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Evaluación diaria del SLC/ICANS")
     expect(page.get_by_label("Temperatura máxima")).to_be_visible()
-    expect(page.get_by_role("button", name="Guardar")).to_be_visible()
+    expect(page.get_by_role("button", name="Guardar", exact=True)).to_be_visible()
     page.get_by_label("Temperatura máxima").fill("50")
     expect(page.locator("#issues-tmax_c")).to_contain_text("fuera del rango permitido")
     shot(page, "11-spanish-form")
@@ -456,22 +469,22 @@ def test_conflict_shows_both_values(browser: Browser, base: str) -> None:
     for label, value in (("Age at CAR-T infusion (years)", "57"), ("Weight", "70.5")):
         mine.get_by_label(label).fill(value)
     mine.get_by_label("Female").check()
-    mine.get_by_role("button", name="Save").click()
+    mine.get_by_role("button", name="Save", exact=True).click()
     expect(mine.locator(".flash")).to_contain_text("Saved")
     second, theirs = signed_in(browser, base, "manager_fhcc")
     theirs.goto(f"/records/{record_id}/forms/demographics")
     mine.get_by_label("Weight").fill("71.0")
     theirs.get_by_label("Weight").fill("72.5")
-    theirs.get_by_role("button", name="Save").click()
+    theirs.get_by_role("button", name="Save", exact=True).click()
     expect(theirs.locator(".flash")).to_contain_text("Saved")
-    mine.get_by_role("button", name="Save").click()
+    mine.get_by_role("button", name="Save", exact=True).click()
     panel = mine.locator(".panel-conflict")
     expect(panel).to_contain_text("Someone else saved this form")
     expect(panel.locator("td.theirs")).to_have_text("72.5 kg")
     expect(panel.locator("td.yours")).to_have_text("71.0 kg")
     expect(mine.get_by_label("Weight")).to_have_value("71.0")
     shot(mine, "12-conflict")
-    mine.get_by_role("button", name="Save").click()
+    mine.get_by_role("button", name="Save", exact=True).click()
     expect(mine.locator(".flash")).to_contain_text("Saved")
     expect(mine.get_by_label("Weight")).to_have_value("71.0")
     first.close()
@@ -485,7 +498,7 @@ def test_monitor_queries_a_field_and_the_site_answers(browser: Browser, base: st
     page.get_by_label("Age at CAR-T infusion (years)").fill("88")
     page.get_by_label("Male", exact=True).check()
     page.get_by_label("Weight").fill("60")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     context.close()
 
     context, page = signed_in(browser, base, "monitor")

@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from lxml import html
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app.audit.service import CHAIN_LOCK_KEY
 from app.auth.actor import Actor
 from app.core.database import make_engine
+from app.models import FormData
 from app.records.service import read_form
 from tests.web.conftest import Web, csrf_of, post
 
@@ -339,3 +340,35 @@ def test_a_save_blocked_by_another_writer_says_busy_and_saves_nothing(web: Web) 
     again = client.post(resend.get("action"), data=dict(fields))
     assert again.status_code == 303
     assert stored(web, record_id, "demographics") == DEMOGRAPHICS
+
+
+def test_save_and_mark_complete_in_one_step(web: Web) -> None:
+    client = web.login("entry_fhcc")
+    record_id = web.new_patient(client)
+    url = form_url(record_id, "demographics")
+    assert "Save and mark complete" in client.get(url).text
+    done = save(client, url, {**DEMOGRAPHICS, "_version": "0", "_then": "complete"})
+    assert done.status_code == 303
+    page = client.get(url).text
+    assert "Saved and marked complete." in page and "Save and mark complete" not in page
+    assert stored(web, record_id, "demographics")["weight_kg"] == "70.5"
+    with web.app.state.session_factory() as session:
+        newest = select(FormData).where(FormData.form == "demographics").order_by(FormData.id.desc())
+        row = session.scalars(newest.limit(1)).one()
+        assert (row.status, row.version) == ("complete", 2)  # saved, then completed: both audited
+
+
+def test_save_and_mark_complete_keeps_the_save_when_a_completion_check_fails(web: Web) -> None:
+    client = web.login("entry_fhcc")
+    record_id = web.new_patient(client)
+    url = form_url(record_id, "toxicity_course")
+    values = {"crs_occurred": "1", "crs_onset_day": "1", "crs_max_grade": "2", "icans_occurred": "0"}
+    answer = save(client, url, {**values, "_version": "0", "_then": "complete"})
+    assert answer.status_code == 200
+    assert "Saved, but not marked complete: 1 check fails" in answer.text
+    assert "resolution day may be left blank only if the patient died" in answer.text
+    assert stored(web, record_id, "toxicity_course")["crs_onset_day"] == "1"  # the save stands
+    with web.app.state.session_factory() as session:
+        newest = select(FormData).where(FormData.form == "toxicity_course").order_by(FormData.id.desc())
+        row = session.scalars(newest.limit(1)).one()
+        assert (row.status, row.version) == ("incomplete", 1)
