@@ -10,7 +10,9 @@ from app.core import migrations
 from app.core.settings import get_settings
 
 db_app = typer.Typer(
-    help="Manage the database schema (Alembic migrations in migrations/).", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Manage the database schema (Alembic migrations in migrations/).",
+    no_args_is_help=True,
 )
 
 

@@ -58,3 +58,10 @@ def test_a_command_run_away_from_the_study_says_where_it_looked(tmp_path: Path) 
     assert result.returncode == 1
     assert f"no study definition folder 'forms' in {tmp_path}" in result.stderr
     assert "EDC_FORMS_DIR" in result.stderr
+
+
+def test_flags_read_as_flags_in_the_help(tmp_path: Path) -> None:
+    # Rich help marked every on/off flag `<bool>`, as if it took a value (`--dry-run true` fails).
+    result = run_edc("upload", "--help", cwd=tmp_path, database_url="sqlite:///unused.db")
+    assert result.returncode == 0, result.stderr
+    assert "--dry-run" in result.stdout and "<bool>" not in result.stdout
