@@ -40,6 +40,8 @@ class UploadOut(BaseModel):
     unchanged: int = 0
     rejected: int = 0
     patients_created: int = 0
+    # Entries whose {form}_complete column marked them complete (their values may be unchanged).
+    completed: int = 0
     queries_opened: int = 0
     queries_answered: int = 0
     ignored_columns: list[str] = []
@@ -57,6 +59,7 @@ def _out(upload: Upload) -> UploadOut:
             "unchanged",
             "rejected",
             "patients_created",
+            "completed",
             "queries_opened",
             "queries_answered",
         )

@@ -47,6 +47,8 @@ def _summary(report: dict[str, Any]) -> str:
         note = " (dry run: nothing stored)"
     elif report["status"] == "rejected":
         note = " (nothing stored: fix the problems below and upload the whole file again)"
+    elif not any(report.get(k) for k in ("created", "updated", "patients_created", "completed")):
+        note = " (nothing changed: every entry is already stored as the file has it)"
     else:
         note = ""
     would = "would be " if report["dry_run"] or report["status"] == "rejected" else ""
@@ -56,6 +58,10 @@ def _summary(report: dict[str, Any]) -> str:
         f"unchanged {report['unchanged']}; new patients {report['patients_created']}; "
         f"rejected rows {report['rejected']}",
     ]
+    if report.get("completed"):
+        lines.append(
+            f"  form entries {would}marked complete by their _complete column: {report['completed']}"
+        )
     if report.get("queries_opened"):
         lines.append(f"  data queries {would}opened by warning checks: {report['queries_opened']}")
     if report.get("queries_answered"):

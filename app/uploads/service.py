@@ -45,6 +45,7 @@ class UploadReport:
     updated: int = 0
     unchanged: int = 0
     patients_created: int = 0
+    completed: int = 0
     rows: int = 0
     values: int = 0
     warnings: int = 0
@@ -84,6 +85,7 @@ class UploadReport:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "patients_created": self.patients_created,
+            "completed": self.completed,
             "rows": self.rows,
             "values": self.values,
             "warnings": self.warnings,
@@ -360,6 +362,7 @@ class _Upload:
             self.report_error(row, exc, {**where, "field": column})
             return
         self.writes.append(change)
+        self.report.completed += 1
 
     def report_error(self, row: Row, exc: DomainError, where: dict[str, Any]) -> None:
         for error in exc.errors or [{"code": exc.code, "message": exc.detail}]:

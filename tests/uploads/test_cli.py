@@ -13,7 +13,7 @@ import pytest
 
 from app.core import migrations
 from bench._server import served, user_token
-from tests.uploads.test_upload_api import patient_rows, pseudonym, to_csv
+from tests.uploads.test_upload_api import HEADER, patient_rows, pseudonym, to_csv
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,6 +50,17 @@ def test_upload_dry_run_then_real_then_again(server: tuple[str, str], tmp_path: 
     assert real.returncode == 0 and json.loads(real.stdout)["created"] == 4
     again = edc_upload(server, path)
     assert "created 0, updated 0, unchanged 4" in again.stdout
+    assert "nothing changed" in again.stdout and "nothing changed" not in real.stdout
+    # The same values, now marked complete by the file: that is a change, and it is said.
+    rows = patient_rows(pseudonym())
+    path.write_bytes(to_csv(rows))
+    assert edc_upload(server, path).returncode == 0
+    rows[0]["demographics_complete"] = "2"
+    path.write_bytes(to_csv(rows, [*HEADER, "demographics_complete"]))
+    completed = edc_upload(server, path)
+    assert completed.returncode == 0, completed.stdout
+    assert "marked complete by their _complete column: 1" in completed.stdout
+    assert "nothing changed" not in completed.stdout
 
 
 def test_a_rejected_upload_lists_its_problems_and_exits_1(server: tuple[str, str], tmp_path: Path) -> None:
