@@ -28,9 +28,9 @@ from app.exports.summary.render import render_summary_html
 from app.exports.summary.report import SummaryOptions, cohort_summary
 from app.web.auth import ReadActor, WebActor, check_csrf
 from app.web.htmlroute import HtmlRoute
-from app.web.i18n import Translator
+from app.web.i18n import LANGUAGE_NAMES, Translator
 from app.web.posted import Posted, text_of
-from app.web.render import finish, page
+from app.web.render import finish, page, redirect, set_flash
 
 router = APIRouter(route_class=HtmlRoute, dependencies=[Depends(check_csrf)], include_in_schema=False)
 CENTRAL = (Role.monitor, Role.coordinator)
@@ -59,6 +59,8 @@ def coordination(request: Request, study: StudyDep, actor: ReadActor) -> Respons
         title=Translator(actor.language)("coordination"),
         can_export=actor.role == Role.coordinator,
         formats=FORMATS,
+        sites=study.spec.sites,
+        export_languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in study.spec.languages],
         summary_fields=fields,
         top_code=top_code_text(declared_top_codes(study)),
     )
@@ -108,6 +110,12 @@ def export_download(
     request: Request, session: SessionDep, study: StudyDep, actor: WebActor, posted: Posted
 ) -> Response:
     formats = tuple(str(f) for f in posted.getlist("formats")) or FORMATS
+    sites = tuple(str(s) for s in posted.getlist("sites"))
+    if "sites_shown" in posted and not sites:  # every box unticked: not "all sites" by surprise
+        set_flash(request, "no_site_chosen", "error")
+        return redirect(request, "/coordination")
+    if len(sites) == len(study.spec.sites):
+        sites = ()  # all of them, as the CLI says it: the manifest then reads "all sites"
     name = f"{study.spec.id}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     scratch = Path(tempfile.mkdtemp(prefix="edc-export-"))
     try:
@@ -115,7 +123,8 @@ def export_download(
             out=scratch / name,
             formats=formats,
             status=text_of(posted, "status") or None,
-            lang=actor.language,
+            sites=sites,
+            lang=text_of(posted, "lang") or actor.language,
             drop_free_text=bool(text_of(posted, "drop_free_text")),
             top_code=parse_top_code([text_of(posted, "top_code")]),
             # The field starts with the study's top-codes: what it holds when posted is all that applies.

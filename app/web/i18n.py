@@ -45,6 +45,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "show_summary": {"en": "Show summary", "es": "Ver resumen"},
     "export_data": {"en": "Export the dataset", "es": "Exportar los datos"},
     "formats": {"en": "Formats", "es": "Formatos"},
+    "sites": {"en": "Sites", "es": "Centros"},
+    "labels_language": {"en": "Labels and codebook in", "es": "Etiquetas y libro de códigos en"},
+    "no_site_chosen": {
+        "en": "Tick at least one site to export.",
+        "es": "Marque al menos un centro para exportar.",
+    },
     "only_status": {"en": "Only forms that are", "es": "Solo formularios"},
     "any_status": {"en": "any status", "es": "en cualquier estado"},
     "drop_free_text": {"en": "Drop free text", "es": "Quitar el texto libre"},

@@ -342,6 +342,16 @@ def test_a_form_is_saved_and_marked_complete_in_one_step(browser: Browser, base:
     context.close()
 
 
+def test_the_coordination_page(browser: Browser, base: str) -> None:
+    context, page = signed_in(browser, base, "coordinator")
+    page.goto("/coordination")
+    export = page.locator("section", has=page.get_by_role("heading", name="Export the dataset"))
+    expect(export.get_by_label("FHCC · ")).to_be_checked()
+    expect(export.get_by_label("Labels and codebook in")).to_have_value("en")
+    shot(page, "16-coordination")
+    context.close()
+
+
 def test_a_daily_assessment_can_be_marked_complete(browser: Browser, base: str) -> None:
     context, page = signed_in(browser, base, "entry_fhcc")
     record_id = new_patient(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 import zipfile
 
@@ -70,3 +71,24 @@ def test_reading_the_reports_counts_as_activity(web: Web) -> None:
         assert renewed is not None and renewed.seen >= int(time.time()) - 5, address
     # Their own policy (inline style, nothing else) is kept, not replaced by the pages' one.
     assert response.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_the_export_form_chooses_sites_and_the_language_of_labels(web: Web) -> None:
+    for who in ("entry_fhcc", "entry_hcb"):
+        client = web.login(who)
+        post(client, f"/records/{web.new_patient(client)}/forms/demographics", DEMOGRAPHICS)
+    coordinator = web.login("coordinator")
+    hub = coordinator.get("/coordination").text
+    assert 'name="sites" value="HCB" checked' in hub and 'name="sites" value="FHCC" checked' in hub
+    data = {"formats": ["csv"], "sites": ["FHCC"], "sites_shown": "1", "lang": "es"}
+    download = post(coordinator, "/coordination/export", data, page="/coordination")
+    assert download.status_code == 200, download.text
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    patients = list(csv.DictReader(io.StringIO(archive.read("patients.csv").decode("utf-8"))))
+    assert patients and {r["record_id"].split("-")[0] for r in patients} == {"FHCC"}
+    filters = json.loads(archive.read("manifest.json"))["filters"]
+    assert (filters["sites"], filters["lang"]) == (["FHCC"], "es")
+    assert "Sexo" in archive.read("codebook.html").decode("utf-8")  # labels in Spanish
+    nothing = post(coordinator, "/coordination/export", {"sites_shown": "1"}, page="/coordination")
+    assert nothing.status_code == 303 and nothing.headers["location"] == "/coordination"
+    assert "Tick at least one site to export." in coordinator.get("/coordination").text
