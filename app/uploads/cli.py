@@ -47,7 +47,9 @@ def _summary(report: dict[str, Any]) -> str:
         note = " (dry run: nothing stored)"
     elif report["status"] == "rejected":
         note = " (nothing stored: fix the problems below and upload the whole file again)"
-    elif not any(report.get(k) for k in ("created", "updated", "patients_created", "completed")):
+    elif report["status"] == "done" and not any(
+        report.get(k) for k in ("created", "updated", "patients_created", "completed")
+    ):
         note = " (nothing changed: every entry is already stored as the file has it)"
     else:
         note = ""

@@ -110,12 +110,12 @@ def export_download(
     request: Request, session: SessionDep, study: StudyDep, actor: WebActor, posted: Posted
 ) -> Response:
     formats = tuple(str(f) for f in posted.getlist("formats")) or FORMATS
-    sites = tuple(str(s) for s in posted.getlist("sites"))
+    sites = tuple(dict.fromkeys(str(s) for s in posted.getlist("sites")))
     if "sites_shown" in posted and not sites:  # every box unticked: not "all sites" by surprise
         set_flash(request, "no_site_chosen", "error")
         return redirect(request, "/coordination")
-    if len(sites) == len(study.spec.sites):
-        sites = ()  # all of them, as the CLI says it: the manifest then reads "all sites"
+    if set(sites) == {site.code for site in study.spec.sites}:
+        sites = ()  # all of them, as the CLI says it; any unknown code is refused by the export
     name = f"{study.spec.id}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     scratch = Path(tempfile.mkdtemp(prefix="edc-export-"))
     try:

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.core.deps import SessionDep, StudyDep
-from app.core.errors import NotFound, PreconditionFailed, ValidationFailed
+from app.core.errors import DomainError, NotFound, PreconditionFailed, ValidationFailed
 from app.forms.model import CForm, CompiledStudy
 from app.records.patient import Patient, load_patient
 from app.records.scope import get_record
 from app.records.service import FormState, form_of, form_state, save_form, state_of
-from app.records.workflow import change_status
+from app.records.workflow import change_status, plan_status
 from app.web.auth import ReadActor, WebActor, check_csrf
 from app.web.evaluation import evaluate, issues_from_errors, raw_from_post, raw_from_stored
 from app.web.formview import build_form_page, conflict_rows, field_queries, form_urls
@@ -65,9 +65,19 @@ def show(
     version: str | None = None,
     reason: str = "",
 ) -> Response:
-    """The page of one instance: stored values, or the values of a refused post with its errors."""
+    """The page of one instance: stored values, or the values of a refused post with its errors.
+
+    `?check=complete` on the address shows what keeps a stored instance from being marked complete
+    (where "Save and mark complete" leads when the checks refuse it), without changing anything."""
     t = Translator(actor.language)
     cform, patient, state = load_instance(session, study, actor, record_id, form, instance, new)
+    if errors is None and request.query_params.get("check") == "complete" and state.status == "incomplete":
+        try:
+            plan_status(study, actor, patient, form, instance, "complete")
+        except ValidationFailed as exc:
+            errors = exc.errors
+        except DomainError:
+            pass  # not this user's to complete, or not completable now: the page says so elsewhere
     values = raw if raw is not None else raw_from_stored(cform, state.data)
     evaluation = evaluate(study, cform, values, patient.data, state.instance, t)
     if raw is None and state.status == "empty":
@@ -181,13 +191,15 @@ def _complete_after_save(
     where a form is saved with its status); what keeps it from being complete is shown on the page."""
     cform = form_of(study, form)
     number = instance if cform.repeating else None
+    here = form_urls(record_id, cform, instance, False).form
     try:
         change_status(session, study, actor, record_id, form, number, "complete")
     except ValidationFailed as exc:  # nothing of the status change was stored: the save commits alone
         set_flash(request, "saved_not_completed", "warn", n=len(exc.errors or []))
-        return show(request, session, study, actor, record_id, form, number, errors=exc.errors)
+        # A page of its own (not this POST's answer, which a reload would send again), showing why.
+        return redirect(request, f"{here}?check=complete")
     set_flash(request, "saved_and_completed")
-    return redirect(request, form_urls(record_id, cform, instance, False).form)
+    return redirect(request, here)
 
 
 def _existing(instance: int) -> int:

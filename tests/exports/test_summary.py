@@ -111,3 +111,46 @@ def test_cli_writes_the_summary_and_refuses_others(study_db: StudyDb, tmp_path: 
         "summary", "--out", "t", "--user", "coordinator@exports.test", "--by", "weight_kg", cwd=tmp_path
     )
     assert bad.returncode == 1 and bad.stderr == "error: --by: 'weight_kg' is not a coded variable\n"
+
+
+def test_a_suppressed_count_cannot_be_recovered_across_the_groups() -> None:
+    group = ((1, {"en": "A"}), (2, {"en": "B"}), (3, {"en": "C"}))
+    by = Column("arm", Kind.integer, Role.input, {"en": "Arm"}, "arm", codes=group)
+    sex = Column(
+        "sex", Kind.integer, Role.input, {"en": "Sex"}, "sex", codes=((1, {"en": "M"}), (2, {"en": "F"}))
+    )
+    # A 50, B 42, C 2, arm not recorded 6: C's size would be 100 - 50 - 42 - 6 if only C were hidden.
+    arms = ["1"] * 50 + ["2"] * 42 + ["3"] * 2 + [None] * 6
+    sexes = ["1"] * 47 + ["2"] * 3 + ["1"] * 21 + ["2"] * 21 + ["1", "2"] + ["1"] * 6
+    frame = pl.DataFrame({"arm": arms, "sex": sexes})
+    groups, lines = table_one(frame, [sex], by, "en", 5, "All", "Arm: not recorded")
+    assert [g.shown_n for g in groups] == ["100", "50", "42", "<5", "<5"]
+    female = next(line for line in lines if line.level == "2")
+    # Women: A 3 (small), B 21, C 1 and not recorded 0 (their groups are hidden): A and C are both
+    # hidden across the groups, so neither can be recovered from the total of 25.
+    assert female.cells == {
+        "__overall__": "25 (25.0%)",
+        "1": "<5",
+        "2": "21 (50.0%)",
+        "3": "<5",
+        "__ungrouped__": "0",
+    }
+    male = next(line for line in lines if line.level == "1")
+    # Down A's column, its 3 women alone would be recoverable from A's 50: its 47 men are hidden too.
+    assert male.cells["1"] == "<5" and male.cells["2"] == "21 (50.0%)"
+
+
+def test_a_single_small_group_count_in_a_row_takes_the_next_smallest_with_it() -> None:
+    group = ((1, {"en": "A"}), (2, {"en": "B"}))
+    by = Column("arm", Kind.integer, Role.input, {"en": "Arm"}, "arm", codes=group)
+    sex = Column(
+        "sex", Kind.integer, Role.input, {"en": "Sex"}, "sex", codes=((1, {"en": "M"}), (2, {"en": "F"}))
+    )
+    # Women: A 2, B 30. Without the complement across groups, A = 32 - 30.
+    frame = pl.DataFrame(
+        {"arm": ["1"] * 40 + ["2"] * 40, "sex": ["2"] * 2 + ["1"] * 38 + ["2"] * 30 + ["1"] * 10}
+    )
+    _, lines = table_one(frame, [sex], by, "en", 5, "All", "Arm: not recorded")
+    female = next(line for line in lines if line.level == "2")
+    assert (female.cells["1"], female.cells["2"]) == ("<5", "<5")
+    assert female.cells["__overall__"] == "32 (40.0%)"

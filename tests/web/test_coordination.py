@@ -89,6 +89,14 @@ def test_the_export_form_chooses_sites_and_the_language_of_labels(web: Web) -> N
     filters = json.loads(archive.read("manifest.json"))["filters"]
     assert (filters["sites"], filters["lang"]) == (["FHCC"], "es")
     assert "Sexo" in archive.read("codebook.html").decode("utf-8")  # labels in Spanish
+    twice = {"formats": ["csv"], "sites": ["FHCC", "FHCC"], "sites_shown": "1"}
+    download = post(coordinator, "/coordination/export", twice, page="/coordination")
+    assert json.loads(zipfile.ZipFile(io.BytesIO(download.content)).read("manifest.json"))["filters"][
+        "sites"
+    ] == ["FHCC"]
+    unknown = {"formats": ["csv"], "sites": ["FHCC", "XYZ"], "sites_shown": "1"}
+    refused = post(coordinator, "/coordination/export", unknown, page="/coordination")
+    assert refused.status_code == 400 and "unknown site &#39;XYZ&#39;" in refused.text
     nothing = post(coordinator, "/coordination/export", {"sites_shown": "1"}, page="/coordination")
     assert nothing.status_code == 303 and nothing.headers["location"] == "/coordination"
     assert "Tick at least one site to export." in coordinator.get("/coordination").text

@@ -4,9 +4,11 @@ Numeric variables: n, median and interquartile range (linear interpolation, R's 
 Coded variables: n (%) per code, percentages of the patients with a value; a multiple choice shows
 its checked count per code. Missing-data codes and blanks are counted together as "missing".
 
-Small cells (`min_cell`): a count from 1 to min_cell - 1 is shown as `<min_cell` with no percentage;
-when that leaves a single suppressed count in a variable's column, the next smallest is suppressed too
-so that it cannot be recovered by subtraction; a median and IQR from fewer than min_cell values, and
+Small cells (`min_cell`): a count from 1 to min_cell - 1 is shown as `<min_cell` with no percentage.
+A suppressed count must not be recoverable by subtraction, down a group's column (the codes and
+"missing" add up to the group) or across the groups (they add up to everyone: the group sizes, and
+each code's counts): wherever a single count of such a sum is suppressed, the next smallest is
+suppressed too, until no sum has exactly one. A median and IQR from fewer than min_cell values, and
 every statistic of a group smaller than min_cell, are suppressed.
 """
 
@@ -62,7 +64,24 @@ def groups_of(
     rest = frame.filter(_ungrouped(by)).height
     if rest:
         groups.append(Group(UNGROUPED, ungrouped, rest, count_text(rest, min_cell)))
-    return groups
+    hidden = _complement([g.n for g in groups[1:]], [_small(g.n, min_cell) for g in groups[1:]], min_cell)
+    return groups[:1] + [
+        Group(g.key, g.label, g.n, f"<{min_cell}" if secret else g.shown_n)
+        for g, secret in zip(groups[1:], hidden, strict=True)
+    ]
+
+
+def _complement(counts: list[int], hidden: list[bool], min_cell: int) -> list[bool]:
+    """`hidden` with, if exactly one of `counts` is hidden, the next smallest non-zero one too: the
+    counts add up to a total that is shown."""
+    if not min_cell or sum(hidden) != 1:
+        return hidden
+    others = [(c, i) for i, c in enumerate(counts) if not hidden[i] and c > 0]
+    if not others:
+        return hidden
+    hidden = list(hidden)
+    hidden[min(others)[1]] = True
+    return hidden
 
 
 def _ungrouped(by: Column) -> pl.Expr:
@@ -92,15 +111,21 @@ def numeric_lines(
     label = label_in(column.label, lang) + (f" ({column.units})" if column.units else "")
     line = Line(column.name, label, "", "median [IQR]")
     missing = Line(column.name, label, "missing", "missing")
-    for group in groups:
-        values = _members(frame, by, group)[column.name].cast(pl.Float64, strict=False).drop_nulls()
-        n = values.len()
-        if _small(group.n, min_cell) or n < max(min_cell, 1):
-            line.cells[group.key] = f"n={count_text(n, min_cell)}" if n else "–"
+    values = [
+        _members(frame, by, group)[column.name].cast(pl.Float64, strict=False).drop_nulls()
+        for group in groups
+    ]
+    # Rows "with a value" and "missing": each group's two add up to it, and the groups to everyone.
+    counts = [[v.len(), group.n - v.len()] for v, group in zip(values, groups, strict=True)]
+    hidden = _suppressed(counts, [g.shown_n != str(g.n) for g in groups], min_cell)
+    for g, group in enumerate(groups):
+        n, secret = counts[g][0], hidden[g][0]
+        if secret or n < max(min_cell, 1):
+            line.cells[group.key] = f"n=<{min_cell}" if secret and n else f"n={n}" if n else "–"
         else:
-            q1, median, q3 = (values.quantile(q, interpolation="linear") for q in (0.25, 0.5, 0.75))
+            q1, median, q3 = (values[g].quantile(q, interpolation="linear") for q in (0.25, 0.5, 0.75))
             line.cells[group.key] = f"{median:.4g} [{q1:.4g}–{q3:.4g}] (n={n})"
-        missing.cells[group.key] = count_text(group.n - n, min_cell)
+        missing.cells[group.key] = f"<{min_cell}" if hidden[g][1] and counts[g][1] else str(counts[g][1])
     return [line, missing]
 
 
@@ -113,24 +138,47 @@ def coded_lines(
         codes = [c for c in codes if c[0] == "1"]
     lines = [Line(column.name, label, code, label_in(labels, lang)) for code, labels in codes]
     missing = Line(column.name, label, "missing", "missing")
+    # counts[g][r]: group g's count of row r, the codes' rows then "missing" (they add up to the group).
+    counts: list[list[int]] = []
+    known: list[int] = []
     for group in groups:
         cells = _members(frame, by, group)[column.name]
-        known = int(cells.is_in([str(code) for code, _ in column.codes]).sum())
-        counts = [int((cells == code).sum()) for code, _ in codes]
-        hidden = [_small(c, min_cell) for c in counts]
-        if sum(hidden) == 1 and min_cell:
-            others = [(c, i) for i, c in enumerate(counts) if not hidden[i] and c > 0]
-            if others:
-                hidden[min(others)[1]] = True
-        whole_group = _small(group.n, min_cell)
-        for line, count, secret in zip(lines, counts, hidden, strict=True):
-            if whole_group or secret:
-                line.cells[group.key] = f"<{min_cell}" if count or whole_group else "0"
+        known.append(int(cells.is_in([str(code) for code, _ in column.codes]).sum()))
+        counts.append([int((cells == code).sum()) for code, _ in codes] + [group.n - known[-1]])
+    hidden = _suppressed(counts, [g.shown_n != str(g.n) for g in groups], min_cell)
+    for g, group in enumerate(groups):
+        for line, count, secret in zip([*lines, missing], counts[g], hidden[g], strict=True):
+            if secret:
+                line.cells[group.key] = f"<{min_cell}" if count or _small(group.n, min_cell) else "0"
+            elif line is missing:
+                line.cells[group.key] = str(count)
             else:
-                share = f" ({100 * count / known:.1f}%)" if known else ""
+                share = f" ({100 * count / known[g]:.1f}%)" if known[g] else ""
                 line.cells[group.key] = f"{count}{share}"
-        missing.cells[group.key] = count_text(group.n - known, min_cell)
     return [*lines, missing]
+
+
+def _suppressed(counts: list[list[int]], group_hidden: list[bool], min_cell: int) -> list[list[bool]]:
+    """Which counts to hide: the small ones and every count of a hidden group, then complements down
+    each group's column and across the groups (the first group is everyone: the row totals), until
+    no sum is left with a single hidden count."""
+    hidden = [
+        [whole or _small(c, min_cell) for c in column]
+        for column, whole in zip(counts, group_hidden, strict=True)
+    ]
+    if not min_cell:
+        return hidden
+    while True:
+        before = [list(column) for column in hidden]
+        hidden = [
+            _complement(column, secret, min_cell) for column, secret in zip(counts, hidden, strict=True)
+        ]
+        for r in range(len(counts[0]) if counts else 0):
+            across = _complement([c[r] for c in counts[1:]], [h[r] for h in hidden[1:]], min_cell)
+            for g, secret in enumerate(across, start=1):
+                hidden[g][r] = secret
+        if hidden == before:
+            return hidden
 
 
 def table_one(
