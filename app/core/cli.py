@@ -7,6 +7,7 @@ import uvicorn
 from sqlalchemy import make_url
 
 from app.core import migrations
+from app.core.cli_context import require_current_database
 from app.core.settings import get_settings
 
 db_app = typer.Typer(
@@ -48,4 +49,5 @@ def serve(
 
     Reads its configuration from EDC_* environment variables; run `edc db upgrade` first.
     """
+    require_current_database()
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port)

@@ -9,6 +9,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.core import migrations
 from app.core.database import make_engine, make_session_factory
 from app.core.errors import DomainError
 from app.core.settings import get_settings
@@ -58,6 +59,26 @@ def transaction() -> Iterator[Session]:
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
+
+
+def require_current_database() -> None:
+    """For commands that serve or work for a long time: a database that is missing, unreachable or
+    not migrated to this version is said at once, in one line, rather than at the first request."""
+    url = get_settings().database_url
+    _refuse_missing_sqlite_file(url)
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        current = migrations.is_current(url)
+    except SQLAlchemyError as exc:
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        typer.echo(f"error: cannot read the database {shown}: {first_line}", err=True)
+        raise typer.Exit(1) from None
+    if not current:
+        typer.echo(
+            f"error: the database {shown} is not at this version's schema: run `edc db upgrade`", err=True
+        )
+        raise typer.Exit(1)
 
 
 def _refuse_missing_sqlite_file(url: str) -> None:

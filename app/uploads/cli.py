@@ -12,7 +12,7 @@ import httpx
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from app.core.cli_context import configured_study
+from app.core.cli_context import configured_study, require_current_database
 from app.core.database import make_engine, make_session_factory
 from app.core.settings import get_settings
 
@@ -157,6 +157,7 @@ def worker(
     from app.uploads.worker import Worker, work_once, worker_name
 
     study = configured_study()
+    require_current_database()
     engine = make_engine(get_settings().database_url)
     sessions = make_session_factory(engine)
     try:

@@ -65,3 +65,21 @@ def test_flags_read_as_flags_in_the_help(tmp_path: Path) -> None:
     result = run_edc("upload", "--help", cwd=tmp_path, database_url="sqlite:///unused.db")
     assert result.returncode == 0, result.stderr
     assert "--dry-run" in result.stdout and "<bool>" not in result.stdout
+
+
+def test_serving_a_database_that_is_not_ready_is_refused_in_one_line(tmp_path: Path) -> None:
+    missing = run_edc("serve", "--port", "8099", cwd=tmp_path, database_url="sqlite:///./edc.db")
+    assert missing.returncode == 1 and "no database at" in missing.stderr
+    assert not (tmp_path / "edc.db").exists()
+    (tmp_path / "empty.db").touch()
+    for command in (["serve", "--port", "8099"], ["worker", "--once"]):
+        env = {**os.environ, "EDC_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+        env["EDC_FORMS_DIR"] = str(Path(__file__).resolve().parents[2] / "forms")
+        done = subprocess.run(
+            [EDC, *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"error: the database sqlite:///{tmp_path / 'empty.db'} is not at this version's schema: "
+            "run `edc db upgrade`"
+        ]
