@@ -12,6 +12,7 @@ from app.pseudonymise.cli import pseudonymise
 from app.uploads.cli import upload, worker
 
 cli = typer.Typer(
+    # Plain help, for every command below it: rich help marks each on/off flag `<bool>`.
     rich_markup_mode=None,
     help="Multi-site clinical data collection: study definitions, records, uploads and exports.",
     no_args_is_help=True,

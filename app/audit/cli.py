@@ -7,9 +7,7 @@ from app.audit.service import verify
 from app.core.cli_context import transaction
 from app.core.settings import get_settings
 
-audit_app = typer.Typer(
-    rich_markup_mode=None, help="Check the tamper-evident audit trail.", no_args_is_help=True
-)
+audit_app = typer.Typer(help="Check the tamper-evident audit trail.", no_args_is_help=True)
 
 
 @audit_app.command("verify")

@@ -18,12 +18,10 @@ from app.models import ApiToken, User
 from app.sites.service import sync_sites
 
 users_app = typer.Typer(
-    rich_markup_mode=None,
     help="Manage the people who sign in: add them, change their role, deactivate them.",
     no_args_is_help=True,
 )
 tokens_app = typer.Typer(
-    rich_markup_mode=None,
     help="Manage API tokens: secrets that act as a user on the JSON API (Authorization: Bearer ...).",
     no_args_is_help=True,
 )

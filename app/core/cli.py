@@ -11,9 +11,7 @@ from app.core.cli_context import require_current_database
 from app.core.settings import get_settings
 
 db_app = typer.Typer(
-    rich_markup_mode=None,
-    help="Manage the database schema (Alembic migrations in migrations/).",
-    no_args_is_help=True,
+    help="Manage the database schema (Alembic migrations in migrations/).", no_args_is_help=True
 )
 
 

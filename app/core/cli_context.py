@@ -53,9 +53,7 @@ def transaction() -> Iterator[Session]:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
     except SQLAlchemyError as exc:
-        cause = exc.orig if isinstance(exc, DBAPIError) else exc
-        first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-        typer.echo(f"error: database error: {first_line} (has `edc db upgrade` been run?)", err=True)
+        typer.echo(f"error: database error: {_first_line(exc)} (has `edc db upgrade` been run?)", err=True)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
@@ -70,15 +68,19 @@ def require_current_database() -> None:
     try:
         current = migrations.is_current(url)
     except SQLAlchemyError as exc:
-        cause = exc.orig if isinstance(exc, DBAPIError) else exc
-        first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-        typer.echo(f"error: cannot read the database {shown}: {first_line}", err=True)
+        typer.echo(f"error: cannot read the database {shown}: {_first_line(exc)}", err=True)
         raise typer.Exit(1) from None
     if not current:
         typer.echo(
             f"error: the database {shown} is not at this version's schema: run `edc db upgrade`", err=True
         )
         raise typer.Exit(1)
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's own words, first line only: what a person needs, without SQL or a traceback."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 def _refuse_missing_sqlite_file(url: str) -> None:

@@ -122,9 +122,7 @@ def bulk_write_cache(session: Session) -> Iterator[None]:
         # A broken connection is dropped by the pool; the error that broke it is the one to report.
         with suppress(SQLAlchemyError):
             if not connection.invalidated:
-                connection.exec_driver_sql(
-                    f"PRAGMA cache_size={int(before if before is not None else -2000)}"
-                )
+                connection.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

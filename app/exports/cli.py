@@ -17,7 +17,7 @@ from app.core.cli_context import configured_study, transaction
 from app.core.errors import DomainError, Forbidden
 from app.exports.options import FORMATS, ExportOptions, parse_top_code, split_list
 
-exports_cli = typer.Typer(rich_markup_mode=None)
+exports_cli = typer.Typer()
 
 UserOption = Annotated[
     str, typer.Option("--user", envvar="EDC_USER", help="Email of the user acting (a coordinator to export).")

@@ -11,11 +11,7 @@ from app.forms.compile import load_study
 from app.forms.model import CompiledStudy
 from app.forms.problems import DefinitionError
 
-forms_app = typer.Typer(
-    rich_markup_mode=None,
-    help="Work with study definitions (the YAML files in forms/).",
-    no_args_is_help=True,
-)
+forms_app = typer.Typer(help="Work with study definitions (the YAML files in forms/).", no_args_is_help=True)
 
 DirArg = Annotated[Path, typer.Argument(help="Folder holding study.yaml and one YAML file per form.")]
 

@@ -36,8 +36,7 @@ class FileRefused(ValueError):
 class Row:
     number: int  # as a person counts in a spreadsheet: the header is row 1
     # The row's cells that are not empty strings, by column: an empty cell reads the same as an absent
-    # one, and a row of
-    # a repeating form fills a tenth of the columns, so every check walks only what is there.
+    # one, and a row of a repeating form fills a tenth of the columns, so checks walk only what is there.
     cells: dict[str, str]
     ragged: bool = False
 

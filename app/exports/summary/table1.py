@@ -32,6 +32,11 @@ class Group:
     n: int
     shown_n: str
 
+    @property
+    def suppressed(self) -> bool:
+        """Its size is hidden (small, or a complement): so is every count of it."""
+        return self.shown_n != str(self.n)
+
 
 @dataclass
 class Line:
@@ -117,7 +122,7 @@ def numeric_lines(
     ]
     # Rows "with a value" and "missing": each group's two add up to it, and the groups to everyone.
     counts = [[v.len(), group.n - v.len()] for v, group in zip(values, groups, strict=True)]
-    hidden = _suppressed(counts, [g.shown_n != str(g.n) for g in groups], min_cell)
+    hidden = _suppressed(counts, [g.suppressed for g in groups], min_cell)
     for g, group in enumerate(groups):
         n, secret = counts[g][0], hidden[g][0]
         if secret or n < max(min_cell, 1):
@@ -145,7 +150,7 @@ def coded_lines(
         cells = _members(frame, by, group)[column.name]
         known.append(int(cells.is_in([str(code) for code, _ in column.codes]).sum()))
         counts.append([int((cells == code).sum()) for code, _ in codes] + [group.n - known[-1]])
-    hidden = _suppressed(counts, [g.shown_n != str(g.n) for g in groups], min_cell)
+    hidden = _suppressed(counts, [g.suppressed for g in groups], min_cell)
     for g, group in enumerate(groups):
         for line, count, secret in zip([*lines, missing], counts[g], hidden[g], strict=True):
             if secret:
