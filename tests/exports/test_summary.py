@@ -10,8 +10,8 @@ import pytest
 
 from app.core.errors import Forbidden
 from app.exports.columns import Column, Kind, Role
-from app.exports.summary.incidence import aalen_johansen, patient_time
-from app.exports.summary.report import SummaryOptions, cohort_summary
+from app.exports.summary.incidence import Curve, aalen_johansen, patient_time
+from app.exports.summary.report import SummaryOptions, cohort_summary, hidden_counts
 from app.exports.summary.table1 import table_one
 from tests.exports.conftest import StudyDb
 
@@ -56,7 +56,8 @@ def test_small_cells_are_suppressed_with_a_complement() -> None:
     _, hidden = table_one(frame, [sex], None, "en", 5, "All")
     assert [line.cells["__overall__"] for line in plain[:3]] == ["20 (58.8%)", "12 (35.3%)", "2 (5.9%)"]
     # 2 is under 5; 12, the next smallest, is hidden too so that 2 cannot be worked out from the total.
-    assert [line.cells["__overall__"] for line in hidden[:3]] == ["20 (58.8%)", "<5", "<5"]
+    # It is marked '*', not '<5': it is not small.
+    assert [line.cells["__overall__"] for line in hidden[:3]] == ["20 (58.8%)", "*", "<5"]
 
 
 def test_table_one_and_incidence_of_the_hand_worked_patients(study_db: StudyDb) -> None:
@@ -124,20 +125,21 @@ def test_a_suppressed_count_cannot_be_recovered_across_the_groups() -> None:
     sexes = ["1"] * 47 + ["2"] * 3 + ["1"] * 21 + ["2"] * 21 + ["1", "2"] + ["1"] * 6
     frame = pl.DataFrame({"arm": arms, "sex": sexes})
     groups, lines = table_one(frame, [sex], by, "en", 5, "All", "Arm: not recorded")
-    assert [g.shown_n for g in groups] == ["100", "50", "42", "<5", "<5"]
+    assert [g.shown_n for g in groups] == ["100", "50", "42", "<5", "*"]  # 6 hides C's 2
     female = next(line for line in lines if line.level == "2")
     # Women: A 3 (small), B 21, C 1 and not recorded 0 (their groups are hidden): A and C are both
-    # hidden across the groups, so neither can be recovered from the total of 25.
+    # hidden across the groups, so neither can be recovered from the total of 25. The hidden group's 0
+    # shows its group's mark too.
     assert female.cells == {
         "__overall__": "25 (25.0%)",
         "1": "<5",
         "2": "21 (50.0%)",
         "3": "<5",
-        "__ungrouped__": "0",
+        "__ungrouped__": "*",
     }
     male = next(line for line in lines if line.level == "1")
     # Down A's column, its 3 women alone would be recoverable from A's 50: its 47 men are hidden too.
-    assert male.cells["1"] == "<5" and male.cells["2"] == "21 (50.0%)"
+    assert male.cells["1"] == "*" and male.cells["2"] == "21 (50.0%)"  # "*": 47 is not small
 
 
 def test_a_single_small_group_count_in_a_row_takes_the_next_smallest_with_it() -> None:
@@ -152,5 +154,51 @@ def test_a_single_small_group_count_in_a_row_takes_the_next_smallest_with_it() -
     )
     _, lines = table_one(frame, [sex], by, "en", 5, "All", "Arm: not recorded")
     female = next(line for line in lines if line.level == "2")
-    assert (female.cells["1"], female.cells["2"]) == ("<5", "<5")
+    assert (female.cells["1"], female.cells["2"]) == ("<5", "*")
     assert female.cells["__overall__"] == "32 (40.0%)"
+
+
+def test_a_zero_in_a_hidden_group_does_not_give_a_small_count_away() -> None:
+    group = ((1, {"en": "A"}), (2, {"en": "B"}), (3, {"en": "C"}))
+    by = Column("arm", Kind.integer, Role.input, {"en": "Arm"}, "arm", codes=group)
+    sex = Column(
+        "sex", Kind.integer, Role.input, {"en": "Sex"}, "sex", codes=((1, {"en": "M"}), (2, {"en": "F"}))
+    )
+    weight = Column("weight", Kind.decimal, Role.input, {"en": "Weight"}, "weight")
+    # A 50, B 42, C 2 (small), not recorded 6 (hidden so that C's size is not 100 - 92). Women: A 21,
+    # B 21, C 1, not recorded 0: had that 0 been shown, C's 1 would be 43 - 21 - 21 - 0.
+    arms = ["1"] * 50 + ["2"] * 42 + ["3"] * 2 + [None] * 6
+    sexes = ["2"] * 21 + ["1"] * 29 + ["2"] * 21 + ["1"] * 21 + ["2", "1"] + ["1"] * 6
+    weights = ["70"] * 94 + [None] * 6  # nobody in the hidden group has a weight
+    frame = pl.DataFrame({"arm": arms, "sex": sexes, "weight": weights})
+    groups, lines = table_one(frame, [sex, weight], by, "en", 5, "All", "Arm: not recorded")
+    assert [g.shown_n for g in groups] == ["100", "50", "42", "<5", "*"]
+    female = next(line for line in lines if line.variable == "sex" and line.level == "2")
+    assert female.cells["3"] == "<5" and female.cells["__ungrouped__"] == "*"
+    weighed = [line for line in lines if line.variable == "weight"]
+    assert [line.cells["__ungrouped__"] for line in weighed] == ["n=*", "*"]  # not "–" and "6"
+    assert [line.cells["3"] for line in weighed] == ["n=<5", "<5"]
+
+
+def test_incidence_counts_cannot_be_recovered_across_the_groups(study_db: StudyDb) -> None:
+    options = SummaryOptions(by="dose_group", sites=("HCB", "FHCC"), min_cell=2, **INCIDENCE)
+    with study_db.sessions() as session:
+        summary = cohort_summary(session, study_db.study, study_db.actor(session, "coordinator"), options)
+    # Three patients, one per group (High, Low, not recorded): each group's size is under 2, so every
+    # group's numbers at risk and events are hidden, and only everyone's are shown.
+    rows = {(row.key, row.day): row for row in summary.incidence}
+    assert {row.key for row in summary.incidence} == {"__overall__", "1", "2", "3", "__ungrouped__"}
+    for key in ("1", "2", "__ungrouped__"):
+        assert (rows[key, 60].at_risk, rows[key, 60].events, rows[key, 60].incidence) == (
+            "<2",
+            "<2",
+            "suppressed",
+        )
+    assert rows["__overall__", 28].at_risk == "2"  # everyone's are shown: 2 is not under 2
+
+
+def test_a_small_number_at_risk_takes_the_next_smallest_with_it() -> None:
+    curves = [Curve(key, key, n, []) for key, n in (("__overall__", 40), ("1", 30), ("2", 8), ("3", 2))]
+    # At some day: everyone 20 at risk, A 12, B 6, C 2; C's 2 alone would be 20 - 12 - 6.
+    assert hidden_counts([20, 12, 6, 2], curves, 5) == [False, False, True, True]
+    assert hidden_counts([20, 12, 6, 2], curves, 0) == [False, False, False, False]

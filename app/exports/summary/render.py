@@ -22,7 +22,8 @@ WORDS = {
         "table1": "Patient characteristics",
         "variable": "Variable",
         "table1_help": "Numbers: median [interquartile range] (n with a value). Codes: n (% of those with a "
-        "value). Missing: blank or a missing-data code. '<N' marks a count suppressed as too small.",
+        "value). Missing: blank or a missing-data code. '<N' marks a count suppressed as too small; '*' a "
+        "count hidden so that a small one cannot be worked out by subtraction.",
         "incidence": "Cumulative incidence",
         "competing": "competing event",
         "group": "Group",
@@ -44,7 +45,8 @@ WORDS = {
         "variable": "Variable",
         "table1_help": (
             "Números: mediana [rango intercuartílico] (n con valor). Códigos: n (% de los que tienen valor). "
-            "Ausente: en blanco o código de dato ausente. '<N' indica un recuento suprimido por pequeño."
+            "Ausente: en blanco o código de dato ausente. '<N' indica un recuento suprimido por pequeño; "
+            "'*', uno oculto para que no pueda deducirse uno pequeño restando."
         ),
         "incidence": "Incidencia acumulada",
         "competing": "evento competitivo",
@@ -92,15 +94,25 @@ def render_summary_html(summary: CohortSummary, back: str | None = None) -> str:
 
 
 def summary_csv(summary: CohortSummary) -> str:
-    """section, variable, level, group, statistic, value: one row per cell."""
+    """section, variable, level, group, group_code, statistic, value: one row per cell. `group` is the
+    label in the summary's language; `group_code` stays the same in every language (the grouping
+    variable's code, `__overall__` for everyone, `__ungrouped__` for patients without a code)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["section", "variable", "level", "group", "statistic", "value"])
+    writer.writerow(["section", "variable", "level", "group", "group_code", "statistic", "value"])
     for line in summary.lines:
         statistic = "median [IQR]" if line.level == "" else "n (%)"
         for group in summary.groups:
             writer.writerow(
-                ["table1", line.variable, line.level, group.label, statistic, line.cells[group.key]]
+                [
+                    "table1",
+                    line.variable,
+                    line.level,
+                    group.label,
+                    group.key,
+                    statistic,
+                    line.cells[group.key],
+                ]
             )
     for row in summary.incidence:
         for statistic, value in (
@@ -109,7 +121,7 @@ def summary_csv(summary: CohortSummary) -> str:
             ("events", row.events),
         ):
             writer.writerow(
-                ["incidence", summary.options.event, f"day {row.day}", row.group, statistic, value]
+                ["incidence", summary.options.event, f"day {row.day}", row.group, row.key, statistic, value]
             )
     return out.getvalue()
 

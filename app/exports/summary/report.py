@@ -21,7 +21,7 @@ from app.exports.options import BadOption, ExportOptions, checked
 from app.exports.service import paused_gc, require_coordinator
 from app.exports.snapshot import take_snapshot
 from app.exports.summary.incidence import Curve, aalen_johansen, patient_time, svg
-from app.exports.summary.table1 import Group, Line, count_text, in_group, table_one
+from app.exports.summary.table1 import Group, Line, complement, hidden_text, in_group, small, table_one
 from app.forms.labels import label_in
 from app.forms.model import CompiledStudy
 
@@ -57,6 +57,7 @@ class IncidenceAt:
     incidence: str
     at_risk: str
     events: str
+    key: str = ""  # the group's key, as Group.key
 
 
 @dataclass
@@ -113,23 +114,49 @@ def _incidence(summary: CohortSummary, frame: pl.DataFrame, columns: dict[str, C
     for group in summary.groups:
         observed = [t for t, k in zip(times, keys, strict=True) if t and in_group(group, summary.by, k)]
         curve = Curve(group.key, group.label, len(observed), aalen_johansen(observed))
-        curve.shown = not (0 < curve.n < o.min_cell)
+        # A group whose size Table 1 hides shows no curve either: its numbers at risk would tell it.
+        curve.shown = not group.suppressed and not small(curve.n, o.min_cell)
         summary.curves.append(curve)
+    # The groups' numbers at risk and events add up to everyone's (the first curve): a single hidden
+    # one would be recoverable, so the next smallest is hidden with it, as in Table 1.
+    at = {day: [curve.at(day) for curve in summary.curves] for day in o.days}
+    at_risk = {day: hidden_counts([a[1] for a in at[day]], summary.curves, o.min_cell) for day in o.days}
+    events = {day: hidden_counts([a[2] for a in at[day]], summary.curves, o.min_cell) for day in o.days}
+    for g, (group, curve) in enumerate(zip(summary.groups, summary.curves, strict=True)):
         for day in o.days:
-            incidence, at_risk, events = curve.at(day)
-            hidden = not curve.shown or 0 < events < o.min_cell
+            incidence, risk, event = at[day][g]
             summary.incidence.append(
                 IncidenceAt(
-                    group.label,
+                    curve.label,
                     day,
-                    "suppressed" if hidden else f"{100 * incidence:.1f}%",
-                    count_text(at_risk, o.min_cell),
-                    count_text(events, o.min_cell),
+                    "suppressed" if events[day][g] else f"{100 * incidence:.1f}%",
+                    _text(risk, group, curve, at_risk[day][g], o.min_cell),
+                    _text(event, group, curve, events[day][g], o.min_cell),
+                    curve.key,
                 )
             )
     title = label_in(columns[o.event].label, summary.lang)
     words = WORDS.get(summary.lang, WORDS["en"])
     summary.chart = svg(summary.curves, o.days, title, words["day"])
+
+
+def hidden_counts(counts: list[int], curves: list[Curve], min_cell: int) -> list[bool]:
+    """Which of the groups' counts to hide: the small ones, every one of a hidden curve, and a
+    complement across the groups (the first count, everyone's, is their total and stays shown)."""
+    hidden = [not c.shown or small(n, min_cell) for n, c in zip(counts, curves, strict=True)]
+    if not min_cell:
+        return hidden
+    return hidden[:1] + complement(counts[1:], hidden[1:], min_cell)
+
+
+def _text(count: int, group: Group, curve: Curve, hidden: bool, min_cell: int) -> str:
+    """A hidden curve's counts all show one mark (its group's, or that of its size), so that none of
+    them gives anything away."""
+    if not hidden:
+        return str(count)
+    if group.suppressed:
+        return group.shown_n
+    return hidden_text(count if curve.shown else curve.n, min_cell)
 
 
 def cohort_summary(

@@ -8,8 +8,10 @@ Small cells (`min_cell`): a count from 1 to min_cell - 1 is shown as `<min_cell`
 A suppressed count must not be recoverable by subtraction, down a group's column (the codes and
 "missing" add up to the group) or across the groups (they add up to everyone: the group sizes, and
 each code's counts): wherever a single count of such a sum is suppressed, the next smallest is
-suppressed too, until no sum has exactly one. A median and IQR from fewer than min_cell values, and
-every statistic of a group smaller than min_cell, are suppressed.
+suppressed too, until no sum has exactly one. Such a complement is shown as `*`: it is not small,
+and `<min_cell` would misstate it. A median and IQR from fewer than min_cell values, and every
+statistic of a group whose size is hidden, are suppressed; every count of such a group, a zero
+included, shows what its size shows, since a zero shown there could complete a subtraction.
 """
 
 from __future__ import annotations
@@ -47,12 +49,26 @@ class Line:
     cells: dict[str, str] = field(default_factory=dict)  # group key -> text
 
 
-def _small(count: int, min_cell: int) -> bool:
+def small(count: int, min_cell: int) -> bool:
     return 0 < count < min_cell
 
 
 def count_text(count: int, min_cell: int) -> str:
-    return f"<{min_cell}" if _small(count, min_cell) else str(count)
+    return f"<{min_cell}" if small(count, min_cell) else str(count)
+
+
+COMPLEMENT = "*"
+
+
+def hidden_text(count: int, min_cell: int) -> str:
+    """A hidden count: `<min_cell` if it is small, `*` if it is a complement."""
+    return f"<{min_cell}" if small(count, min_cell) else COMPLEMENT
+
+
+def _hidden_text(count: int, group: Group, min_cell: int) -> str:
+    """A hidden count in `group`: the group's own mark where its size is hidden (whatever the count,
+    so that nothing in it is given away), else as `hidden_text`."""
+    return group.shown_n if group.suppressed else hidden_text(count, min_cell)
 
 
 def groups_of(
@@ -69,14 +85,14 @@ def groups_of(
     rest = frame.filter(_ungrouped(by)).height
     if rest:
         groups.append(Group(UNGROUPED, ungrouped, rest, count_text(rest, min_cell)))
-    hidden = _complement([g.n for g in groups[1:]], [_small(g.n, min_cell) for g in groups[1:]], min_cell)
+    hidden = complement([g.n for g in groups[1:]], [small(g.n, min_cell) for g in groups[1:]], min_cell)
     return groups[:1] + [
-        Group(g.key, g.label, g.n, f"<{min_cell}" if secret else g.shown_n)
+        Group(g.key, g.label, g.n, COMPLEMENT if secret and not small(g.n, min_cell) else g.shown_n)
         for g, secret in zip(groups[1:], hidden, strict=True)
     ]
 
 
-def _complement(counts: list[int], hidden: list[bool], min_cell: int) -> list[bool]:
+def complement(counts: list[int], hidden: list[bool], min_cell: int) -> list[bool]:
     """`hidden` with, if exactly one of `counts` is hidden, the next smallest non-zero one too: the
     counts add up to a total that is shown."""
     if not min_cell or sum(hidden) != 1:
@@ -125,12 +141,16 @@ def numeric_lines(
     hidden = _suppressed(counts, [g.suppressed for g in groups], min_cell)
     for g, group in enumerate(groups):
         n, secret = counts[g][0], hidden[g][0]
-        if secret or n < max(min_cell, 1):
-            line.cells[group.key] = f"n=<{min_cell}" if secret and n else f"n={n}" if n else "–"
+        if secret:
+            line.cells[group.key] = f"n={_hidden_text(n, group, min_cell)}"
+        elif n < max(min_cell, 1):
+            line.cells[group.key] = f"n={n}" if n else "–"
         else:
             q1, median, q3 = (values[g].quantile(q, interpolation="linear") for q in (0.25, 0.5, 0.75))
             line.cells[group.key] = f"{median:.4g} [{q1:.4g}–{q3:.4g}] (n={n})"
-        missing.cells[group.key] = f"<{min_cell}" if hidden[g][1] and counts[g][1] else str(counts[g][1])
+        missing.cells[group.key] = (
+            _hidden_text(counts[g][1], group, min_cell) if hidden[g][1] else str(counts[g][1])
+        )
     return [line, missing]
 
 
@@ -154,7 +174,7 @@ def coded_lines(
     for g, group in enumerate(groups):
         for line, count, secret in zip([*lines, missing], counts[g], hidden[g], strict=True):
             if secret:
-                line.cells[group.key] = f"<{min_cell}" if count or _small(group.n, min_cell) else "0"
+                line.cells[group.key] = _hidden_text(count, group, min_cell)
             elif line is missing:
                 line.cells[group.key] = str(count)
             else:
@@ -168,18 +188,16 @@ def _suppressed(counts: list[list[int]], group_hidden: list[bool], min_cell: int
     each group's column and across the groups (the first group is everyone: the row totals), until
     no sum is left with a single hidden count."""
     hidden = [
-        [whole or _small(c, min_cell) for c in column]
+        [whole or small(c, min_cell) for c in column]
         for column, whole in zip(counts, group_hidden, strict=True)
     ]
     if not min_cell:
         return hidden
     while True:
         before = [list(column) for column in hidden]
-        hidden = [
-            _complement(column, secret, min_cell) for column, secret in zip(counts, hidden, strict=True)
-        ]
+        hidden = [complement(column, secret, min_cell) for column, secret in zip(counts, hidden, strict=True)]
         for r in range(len(counts[0]) if counts else 0):
-            across = _complement([c[r] for c in counts[1:]], [h[r] for h in hidden[1:]], min_cell)
+            across = complement([c[r] for c in counts[1:]], [h[r] for h in hidden[1:]], min_cell)
             for g, secret in enumerate(across, start=1):
                 hidden[g][r] = secret
         if hidden == before:
