@@ -125,3 +125,18 @@ def served(url: str) -> Iterator[str]:
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def print_machine() -> None:
+    """One line that tells machines apart: the same benchmark on these 2-core machines has run up to
+    three times slower from one session to the next, and a figure means little without it. The same
+    pure-Python loop, best of five, so that figures from different days can be set side by side."""
+    best = min(_loop_seconds() for _ in range(5))
+    loop = f"reference loop sum(range(10**6)) {best * 1000:.1f} ms"
+    print(f"machine: {os.cpu_count()} cores; {loop} (lower is faster)")
+
+
+def _loop_seconds() -> float:
+    start = time.perf_counter()
+    sum(range(10**6))
+    return time.perf_counter() - start

@@ -40,6 +40,7 @@ from app.forms.stored import to_stored  # noqa: E402
 from app.models import AuditEvent, FormData, Record, Site, User  # noqa: E402
 from app.records.ids import make_record_id  # noqa: E402
 from app.sites.service import sync_sites  # noqa: E402
+from bench._server import print_machine  # noqa: E402
 
 COORDINATOR = "coordinator@bench.example"
 Rows = list[tuple[str, int, dict[str, str]]]
@@ -204,6 +205,7 @@ def main() -> None:
     if args.child:
         _export(args.child[0], study, Path(args.child[1]), ())
         return
+    print_machine()
     with tempfile.TemporaryDirectory(prefix="edc-export-bench-") as scratch:
         folder = Path(scratch)
         url = args.database_url or f"sqlite:///{folder / 'bench.db'}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -20,11 +21,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, create_model
 from pydantic import Field as PydField
 
-from app.demo.synthetic import form_values
-from app.forms.compile import load_study
-from app.forms.engine import validate
-from app.forms.model import CField, CForm, CompiledStudy
-from app.forms.schema import FieldType
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.demo.synthetic import form_values  # noqa: E402
+from app.forms.compile import load_study  # noqa: E402
+from app.forms.engine import validate  # noqa: E402
+from app.forms.model import CField, CForm, CompiledStudy  # noqa: E402
+from app.forms.schema import FieldType  # noqa: E402
+from bench._server import print_machine  # noqa: E402
 
 
 def synthetic_rows(study: CompiledStudy, patients: int, seed: int = 7) -> list[tuple[str, dict[str, Any]]]:
@@ -88,6 +92,7 @@ def main() -> None:
     parser.add_argument("--forms-dir", type=Path, default=Path("forms"))
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    print_machine()
 
     study = load_study(args.forms_dir)
     rows = synthetic_rows(study, args.patients)

@@ -21,7 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._server import REPO, database, percentile, postgres_available, served, user_token  # noqa: E402
+from bench._server import REPO, database, percentile, postgres_available, print_machine, served, user_token  # noqa: E402
 
 VALUES = {"age_at_infusion": "57", "sex": "2", "height_cm": "165.0", "ecog": "1"}
 
@@ -142,6 +142,7 @@ def main() -> None:
     )
     parser.add_argument("--saves", type=int, default=1000)
     args = parser.parse_args()
+    print_machine()
     backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
     if len(backends) == 1:
         print("PostgreSQL not reachable: its figures are skipped")

@@ -36,7 +36,7 @@ from app.forms.model import CompiledStudy  # noqa: E402
 from app.forms.redcap.flat import columns, to_row  # noqa: E402
 from app.models import User  # noqa: E402
 from app.uploads import jobs  # noqa: E402
-from bench._server import REPO, database, postgres_available, user_token  # noqa: E402
+from bench._server import REPO, database, postgres_available, print_machine, user_token  # noqa: E402
 
 META = ["record_id", "redcap_repeat_instrument", "redcap_repeat_instance", "site_pseudonym"]
 
@@ -178,6 +178,7 @@ def main() -> None:
         "--backend", choices=["both", "sqlite", "postgresql"], default="both", help="databases to measure"
     )
     args = parser.parse_args()
+    print_machine()
     study = load_study(REPO / "forms")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "cohort.csv"

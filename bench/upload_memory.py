@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.forms.compile import load_study  # noqa: E402
-from bench._server import REPO, database, user_token  # noqa: E402
+from bench._server import REPO, database, print_machine, user_token  # noqa: E402
 from bench.upload_bench import cohort_csv, run_upload  # noqa: E402
 
 DISTINCT = 1_000
@@ -78,6 +78,7 @@ def main() -> None:
     )
     parser.add_argument("--patients", type=int, default=100_000)
     args = parser.parse_args()
+    print_machine()
     study = load_study(REPO / "forms")
     with tempfile.TemporaryDirectory() as folder:
         source, path = Path(folder) / "distinct.csv", Path(folder) / "cohort.csv"

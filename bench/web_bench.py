@@ -25,7 +25,7 @@ from app.core.database import make_engine, make_session_factory  # noqa: E402
 from app.forms.compile import load_study  # noqa: E402
 from app.records.service import create_record, save_form  # noqa: E402
 from app.records.workflow import change_status  # noqa: E402
-from bench._server import REPO, database, percentile, postgres_available, served, user_token  # noqa: E402
+from bench._server import REPO, database, percentile, postgres_available, print_machine, served, user_token  # noqa: E402
 
 EMAIL = "bench.web@site.example"
 PASSWORD = "bench-password-1"  # what bench._server.user_token gives the user
@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
+    print_machine()
     backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
     if len(backends) == 1:
         print("PostgreSQL not reachable: its figures are skipped")
