@@ -1,5 +1,7 @@
 """The `edc` command: one Typer app, each capability adds its own group."""
 
+from typing import Any
+
 import typer
 
 from app.audit.cli import audit_app
@@ -32,8 +34,24 @@ cli.command("pseudonymise")(pseudonymise)
 cli.add_typer(exports_cli)  # edc export, edc quality, edc summary
 
 
+def plain_metavars(command: Any) -> None:
+    """Help names each value after its option, `--url URL`, as Unix help does, where this typer names
+    it after its Python type (`--url <str>`), which tells a user nothing. Choices keep their list.
+    Only public parameter attributes are set, so a later typer at worst shows its own names."""
+    for param in getattr(command, "params", []):
+        described = getattr(param, "type_descriptor", None)
+        if getattr(param, "is_flag", False) or getattr(described, "is_choice", False):
+            continue
+        if getattr(param, "metavar", "") is None and param.name:
+            param.metavar = param.name.upper()
+    for sub in getattr(command, "commands", {}).values():
+        plain_metavars(sub)
+
+
 def main() -> None:
-    cli()
+    command = typer.main.get_command(cli)
+    plain_metavars(command)
+    command(prog_name="edc")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,16 @@ def test_flags_read_as_flags_in_the_help(tmp_path: Path) -> None:
     assert "--dry-run" in result.stdout and "<bool>" not in result.stdout
 
 
+def test_values_in_the_help_are_named_after_their_option(tmp_path: Path) -> None:
+    # Not after their Python type: `--url <str>` told a user nothing.
+    upload = run_edc("upload", "--help", cwd=tmp_path, database_url="sqlite:///unused.db")
+    assert "--url URL" in upload.stdout and "--token TOKEN" in upload.stdout
+    export = run_edc("export", "--help", cwd=tmp_path, database_url="sqlite:///unused.db")
+    assert "--sites SITES" in export.stdout
+    for result in (upload, export):
+        assert "<str>" not in result.stdout and "<list[str]>" not in result.stdout
+
+
 def test_serving_a_database_that_is_not_ready_is_refused_in_one_line(tmp_path: Path) -> None:
     missing = run_edc("serve", "--port", "8099", cwd=tmp_path, database_url="sqlite:///./edc.db")
     assert missing.returncode == 1 and "no database at" in missing.stderr
