@@ -202,3 +202,24 @@ def test_a_small_number_at_risk_takes_the_next_smallest_with_it() -> None:
     # At some day: everyone 20 at risk, A 12, B 6, C 2; C's 2 alone would be 20 - 12 - 6.
     assert hidden_counts([20, 12, 6, 2], curves, 5) == [False, False, True, True]
     assert hidden_counts([20, 12, 6, 2], curves, 0) == [False, False, False, False]
+
+
+def test_percentages_are_left_out_where_they_would_give_a_hidden_missing_count_away() -> None:
+    codes = ((0, {"en": "No"}), (1, {"en": "Yes"}))
+    prior = Column("prior", Kind.integer, Role.input, {"en": "Prior"}, "prior", codes=codes)
+    frame = pl.DataFrame({"prior": ["1"] * 73 + ["0"] * 62 + [None] * 2})
+    _, lines = table_one(frame, [prior], None, "en", 5, "All")
+    # "73 (54.1%)" would tell 135 with a value, so 2 missing and 62 No.
+    assert [line.cells["__overall__"] for line in lines] == ["*", "73", "<5"]
+    _, plain = table_one(frame, [prior], None, "en", 0, "All")
+    assert [line.cells["__overall__"] for line in plain] == ["62 (45.9%)", "73 (54.1%)", "2"]
+
+
+def test_medians_are_written_as_a_reader_writes_them() -> None:
+    year = Column("year", Kind.integer, Role.input, {"en": "Year"}, "year")
+    ferritin = Column("ferritin", Kind.decimal, Role.input, {"en": "Ferritin"}, "ferritin")
+    frame = pl.DataFrame({"year": ["2021", "2022", "2023"], "ferritin": ["5881", "10500", "15470"]})
+    _, lines = table_one(frame, [year, ferritin], None, "en", 0, "All")
+    cells = [line.cells["__overall__"] for line in lines if line.level == ""]
+    # Not "2022 [2022–2022]" (four figures) nor "1.05e+04 [...]".
+    assert cells == ["2022 [2021.5–2022.5] (n=3)", "10500 [8190.5–12985] (n=3)"]

@@ -94,12 +94,15 @@ def render_summary_html(summary: CohortSummary, back: str | None = None) -> str:
 
 
 def summary_csv(summary: CohortSummary) -> str:
-    """section, variable, level, group, group_code, statistic, value: one row per cell. `group` is the
+    """section, variable, level, group, group_code, statistic, value: one row per cell, after each
+    group's size (statistic `n`, variable blank). `group` is the
     label in the summary's language; `group_code` stays the same in every language (the grouping
     variable's code, `__overall__` for everyone, `__ungrouped__` for patients without a code)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "variable", "level", "group", "group_code", "statistic", "value"])
+    for group in summary.groups:
+        writer.writerow(["table1", "", "", group.label, group.key, "n", group.shown_n])
     for line in summary.lines:
         statistic = "median [IQR]" if line.level == "" else "n (%)"
         for group in summary.groups:

@@ -1,8 +1,9 @@
 """Table 1: the cohort described by a grouping variable.
 
-Numeric variables: n, median and interquartile range (linear interpolation, R's default type 7).
-Coded variables: n (%) per code, percentages of the patients with a value; a multiple choice shows
-its checked count per code. Missing-data codes and blanks are counted together as "missing".
+Numeric variables: n, median and interquartile range (linear interpolation, R's default type 7), to
+two decimals at most. Coded variables: n (%) per code, percentages of the patients with a value
+(none in a group whose missing count is hidden, which they would give away); a multiple choice
+shows its checked count per code. Missing-data codes and blanks are counted together as "missing".
 
 Small cells (`min_cell`): a count from 1 to min_cell - 1 is shown as `<min_cell` with no percentage.
 A suppressed count must not be recoverable by subtraction, down a group's column (the codes and
@@ -58,6 +59,14 @@ def count_text(count: int, min_cell: int) -> str:
 
 
 COMPLEMENT = "*"
+
+
+def number_text(value: float) -> str:
+    """A median or quartile as a reader writes it: 10500, 2021.5, 0.0345; never 1.05e+04, and not
+    rounded to four figures (2021.5 is not 2022)."""
+    if value != 0 and abs(value) < 1:
+        return f"{value:.3g}" if abs(value) >= 1e-4 else f"{value:.2e}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def hidden_text(count: int, min_cell: int) -> str:
@@ -147,7 +156,7 @@ def numeric_lines(
             line.cells[group.key] = f"n={n}" if n else "–"
         else:
             q1, median, q3 = (values[g].quantile(q, interpolation="linear") for q in (0.25, 0.5, 0.75))
-            line.cells[group.key] = f"{median:.4g} [{q1:.4g}–{q3:.4g}] (n={n})"
+            line.cells[group.key] = f"{number_text(median)} [{number_text(q1)}–{number_text(q3)}] (n={n})"
         missing.cells[group.key] = (
             _hidden_text(counts[g][1], group, min_cell) if hidden[g][1] else str(counts[g][1])
         )
@@ -172,13 +181,16 @@ def coded_lines(
         counts.append([int((cells == code).sum()) for code, _ in codes] + [group.n - known[-1]])
     hidden = _suppressed(counts, [g.suppressed for g in groups], min_cell)
     for g, group in enumerate(groups):
+        # A percentage's denominator is the number with a value, the group less its missing: where
+        # the missing count is hidden, a percentage would give it away (73 shown as 54.1 %: of 135).
+        shares = not hidden[g][-1]
         for line, count, secret in zip([*lines, missing], counts[g], hidden[g], strict=True):
             if secret:
                 line.cells[group.key] = _hidden_text(count, group, min_cell)
             elif line is missing:
                 line.cells[group.key] = str(count)
             else:
-                share = f" ({100 * count / known[g]:.1f}%)" if known[g] else ""
+                share = f" ({100 * count / known[g]:.1f}%)" if known[g] and shares else ""
                 line.cells[group.key] = f"{count}{share}"
     return [*lines, missing]
 
