@@ -166,6 +166,7 @@ cat("sex", class(patients$sex), levels(patients$sex), as.character(a$sex), "\\n"
 cat("weight", class(patients$weight_kg), a$weight_kg, attr(patients$weight_kg, "label"), "\\n")
 cat("height", is.na(a$height_cm), paste(missing$variable, missing$code, sep = "=", collapse = ","), "\\n")
 cat("infections", nrow(infections), class(infections$instance), "\\n")
+cat("yesno", levels(patients$split_dose), "\\n")
 """
 
 
@@ -193,6 +194,8 @@ def test_the_r_script_runs_in_r(export: ExportResult, study_db: StudyDb, tmp_pat
     assert printed["height"].startswith("TRUE ") and "height_cm=UNK" in printed["height"]
     infections = _rows(export.folder / "infections.csv")
     assert printed["infections"] == f"{len(infections)} integer"
+    # "No" is the reference level: glm(split_dose ~ ., family = binomial) models "Yes".
+    assert printed["yesno"] == "No Yes"
 
 
 def test_the_codebook_documents_the_export(export: ExportResult) -> None:

@@ -48,8 +48,13 @@ def r_vector(items: list[str]) -> str:
 def _convert(column: Column, lang: str) -> str:
     cell = f"edc_blank(d[[{r_string(column.name)}]])"
     if column.codes:
-        levels = r_vector([str(code) for code, _ in column.codes])
-        labels = r_vector([label_in(labels, lang) for _, labels in column.codes])
+        codes = list(column.codes)
+        if {code for code, _ in codes} == {0, 1}:
+            # Yes/no and checkboxes list 1 first; R takes the first level as the reference, and
+            # glm(y ~ ., family = binomial) would then model "No". 0 comes first here.
+            codes.sort(key=lambda item: item[0])
+        levels = r_vector([str(code) for code, _ in codes])
+        labels = r_vector([label_in(labels, lang) for _, labels in codes])
         return f"factor({cell}, levels = {levels}, labels = {labels})"
     if column.kind in (Kind.integer, Kind.decimal):
         return f"as.numeric({cell})"
