@@ -4,7 +4,9 @@ Every save of form instances hands over what it checked (`Checked`); one look-up
 queries, then one statement per table for whatever opens, reopens or is answered, however many
 instances (a single save passes one or two, a bulk upload a chunk of patients' worth). A query is
 only reopened or answered by a save that changed a field its check reads: a save elsewhere in the
-form says nothing about it, and the site's own answer stands until the data change.
+form says nothing about it, and the site's own answer stands until the data change. So does a
+monitor's close: a check that still fires on unchanged data opens nothing new, and it reopens the
+closed query only when a save changes what the check reads.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ _KNOWN = select(
     DataQuery.origin,
 ).where(
     DataQuery.record_pk.in_(bindparam("pks", expanding=True)),
-    DataQuery.status.in_(("open", "answered")),
+    DataQuery.origin == "check",
 )
 
 
@@ -122,10 +124,14 @@ Row = tuple[int, int, str, int, str | None, str | None, str, str]  # as _KNOWN s
 
 def _plan(checked: list[Checked], rows: Sequence[Row]) -> _Plan:
     plan = _Plan()
-    known = {
-        (pk, form, number, name, code): (qid, status, origin)
-        for qid, pk, form, number, name, code, status, origin in rows
-    }
+    # A check's key may have several queries, ended ones and at most one still in play: that one
+    # counts, else the latest ended one.
+    rank = {"open": 2, "answered": 1}
+    known: dict[tuple[int, str, int, str | None, str | None], tuple[int, str, str]] = {}
+    for qid, pk, form, number, name, code, status, origin in sorted(
+        rows, key=lambda r: (rank.get(r[6], 0), r[0])
+    ):
+        known[(pk, form, number, name, code)] = (qid, status, origin)
     saved = {(c.record.id, c.form, c.instance): c for c in checked}
     firing: set[tuple[int, str, int, str | None, str]] = set()
     for c in checked:
@@ -138,14 +144,15 @@ def _plan(checked: list[Checked], rows: Sequence[Row]) -> _Plan:
             if found is None:
                 known[key] = (0, "open", "check")  # opened once, however many saves in the batch raise it
                 plan.opening.append((c, issue, form, instance))
-            elif (
-                found[1] == "answered"
-                and found[0]
-                and (form, instance) == (c.form, c.instance)
-                and c.touched(issue.code, issue.field)
-            ):
-                plan.reopening.append((found[0], c, issue))
-                known[key] = (found[0], "open", found[2])
+            elif found[0] and (form, instance) == (c.form, c.instance) and c.touched(issue.code, issue.field):
+                # The data changed and the check fails again: an answer or a close no longer covers
+                # it. A cancelled query (raised in error) is not brought back: a new one opens.
+                if found[1] in ("answered", "closed"):
+                    plan.reopening.append((found[0], c, issue))
+                    known[key] = (found[0], "open", found[2])
+                elif found[1] == "cancelled":
+                    plan.opening.append((c, issue, form, instance))
+                    known[key] = (0, "open", "check")
     for (pk, form, instance, name, code), (qid, status, origin) in known.items():
         save = saved.get((pk, form, instance))
         if (

@@ -127,6 +127,38 @@ def test_a_save_that_leaves_the_field_alone_says_nothing_of_its_query(api: Api) 
     ]  # the monitor's word stands
 
 
+def test_a_closed_query_stays_closed_until_the_data_change(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "160"})
+    [query] = api.call("GET", f"/api/v1/queries?record_id={record_id}").json()
+    answer = {"text": "Confirmed: 160 kg in the chart"}
+    answered = api.call("POST", f"/api/v1/queries/{query['id']}/answer", "manager_hcb", json=answer)
+    assert answered.status_code == 200, answered.text
+    closed = api.call("POST", f"/api/v1/queries/{query['id']}/close", "monitor", json={"text": "OK"})
+    assert closed.status_code == 200, closed.text
+    # Another field changes; the weight the monitor accepted does not: no new query.
+    later = put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "160", "ecog": "2"})
+    assert later.json()["queries_opened"] == 0
+    assert queries_of(api, record_id) == [("demographics", 1, "weight_kg", "closed")]
+    # The weight changes and is out of range again: the closed query is reopened, not duplicated.
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "170", "ecog": "2"})
+    assert queries_of(api, record_id) == [("demographics", 1, "weight_kg", "open")]
+    thread = api.call("GET", f"/api/v1/queries/{query['id']}").json()["messages"]
+    assert [m["kind"] for m in thread] == ["open", "answer", "close", "reopen"]
+
+
+def test_a_cancelled_query_is_not_raised_again_on_unchanged_data(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "160"})
+    [query] = api.call("GET", f"/api/v1/queries?record_id={record_id}").json()
+    cancel = api.call("POST", f"/api/v1/queries/{query['id']}/cancel", "monitor", json={"text": "In error"})
+    assert cancel.status_code == 200, cancel.text
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "160", "ecog": "2"})
+    assert queries_of(api, record_id) == [("demographics", 1, "weight_kg", "cancelled")]
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "170", "ecog": "2"})
+    assert sorted(q[3] for q in queries_of(api, record_id)) == ["cancelled", "open"]
+
+
 def test_a_recalculated_dose_per_kg_opens_and_answers_its_range_query(api: Api) -> None:
     record_id = api.new_record()
     put_demographics(api, record_id)  # 70.5 kg
