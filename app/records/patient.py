@@ -72,6 +72,14 @@ class Patient:
         else:
             self.data.once[row.form] = values
 
+    def forget(self, study: CompiledStudy, form: str, instance: int) -> None:
+        """Drop a planned instance that will not be stored (its save was refused)."""
+        self.rows.pop((form, instance), None)
+        if study.forms[form].repeating:
+            self.data.repeating.get(form, {}).pop(instance, None)
+        else:
+            self.data.once.pop(form, None)
+
 
 _COLUMNS = (
     FormData.record_pk,

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.auth.actor import Actor, Role
 from app.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from app.forms.engine import Issue, forms_reading, recompute, validate
+from app.forms.engine import Issue, forms_reading, recompute, validate, validate_completion
 from app.forms.model import CForm, CompiledStudy
+from app.forms.schema import Severity
 from app.forms.stored import to_stored
 from app.models import Record, Site
 from app.queries.checks import RANGE_CHECKS, Checked, sync_check_queries
@@ -367,7 +368,14 @@ def plan_save(
         )
     ]
     patient.keep(study, saved, {k: v for k, v in typed.items() if v is not None})
-    recalculated, recalculated_checks = _recalculate_readers(study, patient, form)
+    try:
+        recalculated, recalculated_checks = _recalculate_readers(study, patient, form)
+    except Conflict:  # a locked reader: the save is refused, and the patient left as it was
+        if row is None:
+            patient.forget(study, form, number)
+        else:
+            patient.keep(study, row)
+        raise
     writes += recalculated
     state = state_of(record, form, number, saved)
     outcome = SaveOutcome(state, not live, changes, result.warnings, writes=writes)
@@ -380,9 +388,11 @@ def _recalculate_readers(
     study: CompiledStudy, patient: Patient, changed: str
 ) -> tuple[list[FormChange], list[Checked]]:
     """Calculations elsewhere that read the changed form (e.g. a dose per kg of body weight), with
-    what their range checks now say."""
+    what their range checks now say. A verified reader goes back to complete, as an edited form does;
+    a locked one refuses the change (Conflict), with the patient put back as it was."""
     writes: list[FormChange] = []
     checks: list[Checked] = []
+    replaced: list[StoredForm] = []  # to put back if a locked reader refuses the change
     for reader in forms_reading(study, changed):
         instances = (
             patient.data.repeating.get(reader.name, {})
@@ -401,7 +411,20 @@ def _recalculate_readers(
             changes = _diff(row.data, after)
             if not changes:
                 continue
-            saved = replace(row, data=after, version=row.version + 1, updated_at=_now())
+            if row.locked_at is not None:
+                # Locked data are final: a calculation in them does not move under the lock.
+                for old in reversed(replaced):
+                    patient.keep(study, old)
+                where = f"'{reader.name}' {number}" if reader.repeating else f"'{reader.name}'"
+                moving = ", ".join(c["field"] for c in changes)
+                raise Conflict(
+                    f"this change to '{changed}' would recalculate {moving} in {where} of "
+                    f"{patient.record.record_id}, which is locked: unlock it first"
+                )
+            status = "complete" if row.status == "verified" else row.status
+            if status != row.status:  # as an edit does, a recalculation withdraws the verification
+                changes.append({"field": "_status", "old": row.status, "new": status})
+            saved = replace(row, data=after, status=status, version=row.version + 1, updated_at=_now())
             writes.append(
                 FormChange(
                     patient.record,
@@ -414,6 +437,7 @@ def _recalculate_readers(
                 )
             )
             typed = {k: v for k, v in {**values, **computed}.items() if v is not None}
+            replaced.append(row)
             patient.keep(study, saved, typed)
             fields = frozenset(c["field"] for c in changes)
             checks.append(Checked(patient.record, reader.name, number, tuple(warnings), RANGE_CHECKS, fields))
@@ -449,5 +473,31 @@ def delete_instance(
     change = FormChange(
         patient.record, deleted, "form_deleted", changes, reason, created=False, base_version=row.version
     )
-    store.write(session, actor, [change])
+    patient.keep(study, deleted)
+    # What other forms calculate from this one moves with it, as after a save.
+    recalculated, checks = _recalculate_readers(study, patient, form)
+    _check_still_complete(study, actor, patient, f"deleting '{form}' {number} of {record_id}")
+    store.write(session, actor, [change, *recalculated])
+    if checks:
+        sync_check_queries(session, actor, checks)
     return state_of(patient.record, form, number, deleted)
+
+
+def _check_still_complete(study: CompiledStudy, actor: Actor, patient: Patient, what: str) -> None:
+    """A record whose forms are all complete passed the study's completion checks: a deletion may
+    not leave it complete and failing them (the last anakinra entry of a complete record, say)."""
+    live = [row for row in patient.rows.values() if row.live]
+    once_there = all(
+        (name, 1) in patient.rows and patient.rows[(name, 1)].live
+        for name, cform in study.forms.items()
+        if not cform.repeating
+    )
+    if not once_there or any(row.status not in ("complete", "verified") for row in live):
+        return
+    failing = [i for i in validate_completion(study, patient.data) if i.severity == Severity.error]
+    if failing:
+        raise ValidationFailed(
+            f"{what} would leave a complete record failing {len(failing)} completion check(s): mark one "
+            "of its forms incomplete first, or add the entry that replaces it before deleting this one",
+            errors=[issue_dict(i, actor.language) for i in failing],
+        )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
+from app.demo.synthetic import form_values
+from app.forms.compile import load_study
+from app.forms.engine import PatientData, validate
 from app.records.ids import is_well_formed
+from tests.apiclient import REPO
 from tests.records.conftest import Api
 
 DEMOGRAPHICS = {"age_at_infusion": "57", "sex": "2", "weight_kg": "70.5", "height_cm": "165.0", "ecog": "1"}
@@ -454,3 +459,77 @@ def test_a_form_with_calculations_can_be_marked_complete(api: Api) -> None:
     )
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "complete" and done.json()["computed"]["crs_grade"] == 3
+
+
+DOSE = {
+    "anakinra_start_day": "5",
+    "anakinra_dose_mg": "200",
+    "anakinra_freq": "4",
+    "anakinra_route": "2",
+    "anakinra_indication": "1",
+}
+
+
+def test_a_change_that_would_recalculate_a_locked_form_is_refused(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id)  # 70.5 kg: 11.35 mg/kg/d
+    api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": DOSE})
+    assert status(api, record_id, "complete", "entry_hcb", form="anakinra/1").status_code == 200
+    assert status(api, record_id, "lock", "manager_hcb", form="anakinra/1").status_code == 200
+    before = api.audit_count()
+    refused = put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "100.0"})
+    assert refused.status_code == 409, refused.text
+    assert (
+        "anakinra_mgkg_day in 'anakinra' 1" in refused.json()["detail"]
+        and "locked" in refused.json()["detail"]
+    )
+    dose = api.call("GET", f"/api/v1/records/{record_id}/forms/anakinra/1").json()
+    assert dose["computed"]["anakinra_mgkg_day"] == 11.35 and api.audit_count() == before
+    # A change the locked form does not read goes through.
+    assert put_demographics(api, record_id, {**DEMOGRAPHICS, "ecog": "2"}).status_code == 200
+
+
+def test_a_recalculation_withdraws_the_verification_as_an_edit_does(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id)
+    api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": DOSE})
+    status(api, record_id, "complete", "entry_hcb", form="anakinra/1")
+    assert status(api, record_id, "verify", "monitor", form="anakinra/1").json()["status"] == "verified"
+    put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "80.0"})
+    dose = api.call("GET", f"/api/v1/records/{record_id}/forms/anakinra/1").json()
+    assert (dose["status"], dose["computed"]["anakinra_mgkg_day"]) == ("complete", 10.0)
+
+
+def test_deleting_what_a_complete_record_needs_is_refused(api: Api) -> None:
+    record_id = api.new_record()
+    url = f"/api/v1/records/{record_id}/forms"
+    study = load_study(REPO / "forms")
+    rng, patient = random.Random(3), PatientData()
+    for cform in study.forms.values():
+        if cform.repeating and cform.name != "anakinra":
+            continue
+        for _ in range(30):  # synthetic values that this form accepts whole
+            values = DOSE if cform.name == "anakinra" else form_values(study, cform, rng, patient)
+            method = "POST" if cform.repeating else "PUT"
+            saved = api.call(method, f"{url}/{cform.name}", json={"values": values})
+            if saved.status_code in (200, 201):
+                break
+        assert saved.status_code in (200, 201), saved.text
+        typed = validate(study, cform.name, values, patient=patient, instance=1)
+        if cform.repeating:
+            patient.repeating[cform.name] = {1: {**typed.values, **typed.computed}}
+        else:
+            patient.once[cform.name] = {**typed.values, **typed.computed}
+    for cform in study.forms.values():
+        if not cform.repeating or cform.name == "anakinra":
+            path = f"{cform.name}/1" if cform.repeating else cform.name
+            done = status(api, record_id, "complete", "entry_hcb", form=path)
+            assert done.status_code == 200, done.text
+    refused = api.call("DELETE", f"{url}/anakinra/1", params={"reason": "entered in error"})
+    assert refused.status_code == 422, refused.text
+    assert "would leave a complete record failing 1 completion check" in refused.json()["detail"]
+    assert "at least one anakinra segment" in refused.json()["errors"][0]["message"]
+    assert api.call("GET", f"{url}/anakinra/1").status_code == 200  # still there
+    # Add the entry that replaces it, then delete: the record stays complete and passes.
+    api.call("POST", f"{url}/anakinra", json={"values": DOSE})
+    assert api.call("DELETE", f"{url}/anakinra/1", params={"reason": "entered in error"}).status_code == 200

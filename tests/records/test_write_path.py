@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.service import actor_for_user
-from app.core.errors import PreconditionFailed
+from app.core.errors import Conflict, PreconditionFailed
 from app.models import AuditEvent, FormData, User
 from app.records import changes, service
 from app.records.patient import load_patient
@@ -40,4 +40,34 @@ def test_a_change_planned_on_an_old_version_is_refused_and_nothing_is_stored(api
         ).one()
         assert stored.data["ecog"] == "2" and stored.data["weight_kg"] == "70.0"
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+        session.rollback()
+
+
+def test_a_save_refused_by_a_locked_reader_leaves_the_patient_as_it_was(api: Api) -> None:
+    record_id = api.new_record()
+    api.call("PUT", f"/api/v1/records/{record_id}/forms/demographics", json={"values": VALUES})
+    dose = {
+        "anakinra_start_day": "5",
+        "anakinra_dose_mg": "200",
+        "anakinra_freq": "4",
+        "anakinra_route": "2",
+        "anakinra_indication": "1",
+    }
+    api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": dose})
+    url = f"/api/v1/records/{record_id}/forms/anakinra/1/status"
+    api.call("POST", url, json={"action": "complete"})
+    assert api.call("POST", url, "manager_hcb", json={"action": "lock"}).status_code == 200
+    app = api.client.app
+    study = app.state.study  # type: ignore[attr-defined]
+    with app.state.session_factory() as session:  # type: ignore[attr-defined]
+        user = session.scalars(select(User).where(User.email == "entry_hcb@records.test")).one()
+        actor = actor_for_user(session, user, "test")
+        patient = load_patient(session, study, get_record(session, actor, record_id))
+        rows, once = dict(patient.rows), dict(patient.data.once)
+        dose_row = dict(patient.data.repeating["anakinra"])
+        with pytest.raises(Conflict, match="locked"):
+            service.plan_save(study, actor, patient, "demographics", None, {**VALUES, "weight_kg": "90.0"})
+        # An upload plans the patient's next rows on the same copy: it must still be the stored one.
+        assert patient.rows == rows and patient.data.once == once
+        assert patient.data.repeating["anakinra"] == dose_row
         session.rollback()
