@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from app.forms.expr.runtime import MissingValue, PatientView, Values
+from app.forms.identifiers import identifier_in
 from app.forms.labels import label_in
 from app.forms.messages import message
 from app.forms.model import PIPE, CField, CForm, CompiledStudy, CRule
@@ -131,6 +132,10 @@ class _Run:
                 value = cfield.parse(raw_value)
             except Invalid as exc:
                 self.issue(name, exc.code, raw_value, **exc.params)
+                invalid.add(name)
+                continue
+            if cfield.screened and (what := identifier_in(value)) is not None:
+                self.issue(name, "identifier_value", raw_value, what=what)
                 invalid.add(name)
                 continue
             if cfield.outside_hard is not None and cfield.outside_hard(value):

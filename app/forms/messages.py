@@ -20,6 +20,12 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "es": "'{field}' no es un campo de datos",
     },
     "required": {"en": "a value is required", "es": "este dato es obligatorio"},
+    "identifier_value": {
+        "en": "this looks like {what}: direct identifiers are not entered in this study "
+        "(no names, record numbers, IDs or calendar dates; write study days)",
+        "es": "esto parece {what}: en este estudio no se introducen identificadores directos (ni "
+        "nombres, ni números de historia, ni documentos, ni fechas de calendario; escriba días de estudio)",
+    },
     "hidden_value": {
         "en": "a value was given but this field is not asked here (shown only if {condition})",
         "es": "se ha dado un valor pero este campo no se pregunta aquí (solo si {condition})",

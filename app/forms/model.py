@@ -40,6 +40,7 @@ class CField:
     outside_hard: Outside | None = None
     outside_soft: Outside | None = None
     refused: bool = False
+    screened: bool = False  # free text: refused where it looks like a direct identifier
 
     def __post_init__(self) -> None:
         self.name = self.spec.name

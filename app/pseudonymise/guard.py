@@ -15,34 +15,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from app.forms.identifiers import MONTH_NAME_DATE
 from app.pseudonymise.profile import IdentifierKind
 
 DATE_FORMATS = (
     "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d",
     "%d/%m/%y", "%m/%d/%y", "%d-%m-%y",
 )  # fmt: skip
-# A calendar date written with a month name or abbreviation (English, Spanish, Catalan), day-month-year
-# (`8 de marzo de 2023`, `13-oct-1964`, `13OCT1964`, `3 de set. de 2021`, `8 d'octubre de 2023`) or
-# month-day-year (`March 8, 2023`, `Mar 8 2023`). One pattern without inline flags or named groups, so
-# that other checks can join it with theirs; accents may be composed or decomposed (`març`, `marc`).
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
-    r"|gener|febrer|mar[cç]\u0327?|maig|juny|juliol|agost|setembre|novembre|desembre"
-    r"|jan|feb|febr|mar|apr|abr|jun|jul|aug|ago|ag|sep|sept|set|oct|nov|dec|ene|dic|gen|des)"
-    r"(?![^\W\d_])\.?"
-)
-_DAY = r"(?<!\w)(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th|º|ª|r)?"
-_YEAR = (  # not a dose or a count: `3 may 20 mg`
-    r"(?:(?:1[89]|20)\d\d|\d\d)(?!\w|[.,]\d|\s*(?:%|(?:mg|mcg|µg|ug|g|kg|ml|dl|l|mmol|ui|iu|u|x|h|min"
-    r"|days?|d[ií]as?|dies|veces|times|patients?|pacientes?)(?!\w)))"
-)
-_LINK = r"(?:\s*d['’]\s*|\s*[-/.,]?\s*(?:(?:de|del|of)\s+)?)"  # `8 de marzo`, `8 d'octubre`, `13-oct`
-MONTH_NAME_DATE = re.compile(
-    rf"(?:{_DAY}{_LINK}{_MONTH}{_LINK}{_YEAR}"
-    rf"|(?<![^\W\d_]){_MONTH}{_LINK}{_DAY}(?:\s*[-/.,]\s*|\s+)(?:(?:de|del|of)\s+)?{_YEAR})",
-    re.IGNORECASE,
-)
 PATTERNS = {
     "a Spanish DNI": re.compile(r"\b\d{8}[A-Z]\b", re.IGNORECASE),
     "a Spanish NIE": re.compile(r"\b[XYZ]\d{7}[A-Z]\b", re.IGNORECASE),

@@ -56,7 +56,7 @@ class QueryOpen(BaseModel):
 
 class QueryReply(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000)
+    text: str = Field(default="", max_length=4000, description="Required, except to close a query.")
 
 
 def _out(view: service.QueryView, language: str) -> QueryOut:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.auth.actor import Actor, Role
-from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.forms.model import CompiledStudy
 from app.models import DataQuery, QueryMessage, Record, Site
 from app.records.patient import load_patient
@@ -168,8 +168,14 @@ def allowed_actions(role: str, status: str) -> list[str]:
 
 
 def transition(session: Session, actor: Actor, query_id: int, action: str, text: str) -> QueryView:
-    """Answer (site data manager), close, cancel or reopen (monitor) a query, with a message."""
+    """Answer (site data manager), close, cancel or reopen (monitor) a query, with a message; as in
+    REDCap, a monitor may close one without a word."""
     roles, sources, target = TRANSITIONS[action]
+    if not text.strip() and action != "close":
+        raise ValidationFailed(
+            f"a message is required to {action} a query",
+            errors=[{"field": "text", "code": "required", "message": "a message is required"}],
+        )
     view = get_query(session, actor, query_id)
     if actor.role not in roles:
         raise Forbidden(f"a {actor.role} cannot {action} a query")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from app.forms.identifiers import identifier_in
 from app.forms.model import CField, CompiledStudy
 from app.forms.redcap.flat import option_columns
 from app.forms.schema import FieldType
-from app.pseudonymise.guard import MONTH_NAME_DATE
 from app.uploads.reader import FileRefused
 
 META = (
@@ -28,26 +28,6 @@ _IDENTIFIER_NAME = re.compile(
     r"dni|nie|nif|ssn|dob|birth|birthdate|nacimiento|naixement|address|direccion|phone|telefono|email)($|_)",
     re.IGNORECASE,
 )
-IDENTIFIER_VALUES = {
-    "a Spanish DNI": re.compile(r"\b\d{8}[A-HJ-NP-TV-Z]\b"),
-    "a Spanish NIE": re.compile(r"\b[XYZ]\d{7}[A-HJ-NP-TV-Z]\b"),
-    "a US social security number": re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
-    "a calendar date": re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[/-]\d{1,2}[/-]\d{4})\b"),
-    "a calendar date with a month name": MONTH_NAME_DATE,
-}
-# One pass over a cell tells whether any pattern may match; the per-pattern loop then names which.
-# Month-name dates are searched apart, and not in cells of hex digits alone: the pattern is costly,
-# and the longest cells of most files are site pseudonyms (64 hex digits), which hold no such date.
-_ANY_IDENTIFIER = re.compile(
-    "|".join(f"(?:{p.pattern})" for p in IDENTIFIER_VALUES.values() if p is not MONTH_NAME_DATE)
-)
-_HEX = re.compile(r"[0-9a-fA-F]+")
-
-
-def _may_hold_identifier(value: str) -> bool:
-    if _ANY_IDENTIFIER.search(value):
-        return True
-    return not _HEX.fullmatch(value) and bool(MONTH_NAME_DATE.search(value))
 
 
 @dataclass
@@ -165,14 +145,14 @@ def check_identifier_values(layout_: Layout, row_number: int, cells: dict[str, s
     checked = layout_.checked_for_identifiers
     # Most cells are short or empty: walk the row's cells, not the (hundreds of) checked columns.
     for column, value in cells.items():
-        if len(value) < 8 or column not in checked or not _may_hold_identifier(value):
+        if column not in checked:
             continue
-        for what, pattern in IDENTIFIER_VALUES.items():
-            if pattern.search(value):
-                raise FileRefused(
-                    "identifier_value",
-                    f"row {row_number}, column '{column}': the value looks "
-                    f"like {what}; direct identifiers never leave the site, nothing was stored",
-                    column=column,
-                    row=row_number,
-                )
+        what = identifier_in(value)
+        if what is not None:
+            raise FileRefused(
+                "identifier_value",
+                f"row {row_number}, column '{column}': the value looks "
+                f"like {what['en']}; direct identifiers never leave the site, nothing was stored",
+                column=column,
+                row=row_number,
+            )

@@ -139,7 +139,9 @@ def test_a_closed_query_stays_closed_until_the_data_change(api: Api) -> None:
     answer = {"text": "Confirmed: 160 kg in the chart"}
     answered = api.call("POST", f"/api/v1/queries/{query['id']}/answer", "manager_hcb", json=answer)
     assert answered.status_code == 200, answered.text
-    closed = api.call("POST", f"/api/v1/queries/{query['id']}/close", "monitor", json={"text": "OK"})
+    empty = api.call("POST", f"/api/v1/queries/{query['id']}/answer", "manager_hcb", json={"text": " "})
+    assert empty.status_code == 422 and "message is required" in empty.json()["detail"]
+    closed = api.call("POST", f"/api/v1/queries/{query['id']}/close", "monitor", json={})  # as in REDCap
     assert closed.status_code == 200, closed.text
     # Another field changes; the weight the monitor accepted does not: no new query.
     later = put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "160", "ecog": "2"})
@@ -533,3 +535,30 @@ def test_deleting_what_a_complete_record_needs_is_refused(api: Api) -> None:
     # Add the entry that replaces it, then delete: the record stays complete and passes.
     api.call("POST", f"{url}/anakinra", json={"values": DOSE})
     assert api.call("DELETE", f"{url}/anakinra/1", params={"reason": "entered in error"}).status_code == 200
+
+
+def test_free_text_that_looks_like_an_identifier_is_refused_as_in_an_upload(api: Api) -> None:
+    record_id = api.new_record()
+    url = f"/api/v1/records/{record_id}/forms/infections"
+    infection = {
+        "infection_day": "12",
+        "infection_category": "1",
+        "infection_site": "1",
+        "infection_grade": "2",
+    }
+    before = api.audit_count()
+    for text, what in (
+        ("E. coli; pt DOB 03/12/1961", "a calendar date"),
+        ("Juan DNI 12345678Z", "a Spanish DNI"),
+        ("E. coli, MRN 12345678", "a labelled record number"),
+        ("E. coli, 8 de marzo de 2023", "a calendar date with a month name"),
+    ):
+        refused = api.call("POST", url, json={"values": {**infection, "infection_organism": text}})
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert (error["field"], error["code"]) == ("infection_organism", "identifier_value")
+        assert error["message"].startswith(f"this looks like {what}:")
+        assert error["messages"]["es"].startswith("esto parece ")
+    assert api.audit_count() == before
+    fine = api.call("POST", url, json={"values": {**infection, "infection_organism": "E. coli ESBL"}})
+    assert fine.status_code == 201, fine.text

@@ -61,9 +61,11 @@ def count_text(count: int, min_cell: int) -> str:
 COMPLEMENT = "*"
 
 
-def number_text(value: float) -> str:
+def number_text(value: float | None) -> str:
     """A median or quartile as a reader writes it: 10500, 2021.5, 0.0345; never 1.05e+04, and not
     rounded to four figures (2021.5 is not 2022)."""
+    if value is None:
+        return "–"
     if value != 0 and abs(value) < 1:
         return f"{value:.3g}" if abs(value) >= 1e-4 else f"{value:.2e}"
     return f"{value:.2f}".rstrip("0").rstrip(".")
