@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.auth.dependencies import CurrentActor
 from app.core.deps import RowId, SessionDep, StudyDep
@@ -24,6 +24,12 @@ from app.uploads.reader import FileRefused, kind_of
 
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"], responses=PROBLEM_RESPONSES)
 REPORT_COLUMNS = ["row", "record", "form", "instance", "field", "value", "code", "message"]
+
+
+class NewPatient(BaseModel):
+    row: int = Field(description="The first row of the patient in the file")
+    site_pseudonym: str
+    record_id: str = Field(description="The study ID the platform gave the patient")
 
 
 class UploadOut(BaseModel):
@@ -45,6 +51,7 @@ class UploadOut(BaseModel):
     queries_opened: int = 0
     queries_answered: int = 0
     ignored_columns: list[str] = []
+    new_patients: list[NewPatient] = []
     errors: list[dict[str, Any]] = []
     status_url: str
     report_csv_url: str
@@ -76,6 +83,7 @@ def _out(upload: Upload) -> UploadOut:
         rows_done=rows,
         errors=upload.errors,
         ignored_columns=[str(c) for c in upload.summary.get("ignored_columns", [])],
+        new_patients=[NewPatient(**p) for p in upload.summary.get("new_patients", [])],
         status_url=f"/api/v1/uploads/{upload.id}",
         report_csv_url=f"/api/v1/uploads/{upload.id}/report.csv",
         **counts,

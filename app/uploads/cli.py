@@ -60,6 +60,14 @@ def _summary(report: dict[str, Any]) -> str:
         f"unchanged {report['unchanged']}; new patients {report['patients_created']}; "
         f"rejected rows {report['rejected']}",
     ]
+    new_patients = report.get("new_patients") or []
+    if new_patients:
+        lines.append(
+            "  new patients, site pseudonym -> study ID (your linkage file maps the pseudonym to the MRN):"
+        )
+        lines += [f"    row {p['row']}: {p['site_pseudonym']} -> {p['record_id']}" for p in new_patients[:50]]
+        if len(new_patients) > 50:
+            lines.append(f"    ... and {len(new_patients) - 50} more: --json lists them all")
     if report.get("completed"):
         lines.append(
             f"  form entries {would}marked complete by their _complete column: {report['completed']}"

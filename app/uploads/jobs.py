@@ -98,7 +98,13 @@ def process(
         )
     except FileRefused as exc:
         report.error(exc.row or 1, exc.code, exc.message, field=exc.column)
-    upload.summary = {**report.counts(), "ignored_columns": report.ignored_columns}
+    # Study IDs of a dry run or a refused upload were never kept: none are given out.
+    kept = not upload.dry_run and not report.errors
+    upload.summary = {
+        **report.counts(),
+        "ignored_columns": report.ignored_columns,
+        "new_patients": report.new_patients if kept else [],
+    }
     upload.errors = report.errors
     upload.rows_done = report.rows
     upload.status = "rejected" if report.errors else "done"

@@ -53,6 +53,9 @@ class UploadReport:
     queries_answered: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    # The patients the upload created: row, site_pseudonym, record_id. The site's linkage file maps
+    # pseudonyms to its MRNs; this maps them on to the study IDs its queries will name.
+    new_patients: list[dict[str, Any]] = field(default_factory=list)
     # Rows with a problem (counted once however many): an error's own row, or every row of a patient
     # that could not be found or created.
     rejected_rows: set[int] = field(default_factory=set)
@@ -183,6 +186,14 @@ class _Upload:
             found |= {f"pseudonym:{r.site_pseudonym}": r for r in created}
             self.report.patients_created += len(created)
             self.new_record_ids.update(r.record_id for r in created)
+            self.report.new_patients += [
+                {
+                    "row": keys[f"pseudonym:{r.site_pseudonym}"][0].number,
+                    "site_pseudonym": r.site_pseudonym,
+                    "record_id": r.record_id,
+                }
+                for r in created
+            ]
         for key, rows in keys.items():
             if key not in found:
                 self.no_record(key, rows, taken)

@@ -102,6 +102,7 @@ def _delete_page(
     instance: int,
     status: int = 200,
     problem: str | None = None,
+    blocked: list[str] | None = None,
 ) -> Response:
     t = Translator(actor.language)
     cform = form_of(study, form)
@@ -123,6 +124,7 @@ def _delete_page(
         state=state,
         urls=urls,
         problem=problem,
+        blocked=blocked or [],
     )
 
 
@@ -153,10 +155,17 @@ def delete(
     reason = text_of(posted, "_reason")
     try:
         delete_instance(session, study, actor, record_id, form, instance, reason, _if_match(posted))
-    except ValidationFailed:
+    except ValidationFailed as exc:
         session.rollback()
-        problem = Translator(actor.language)("delete_reason_required")
-        return _delete_page(request, session, study, actor, record_id, form, instance, 422, problem)
+        t = Translator(actor.language)
+        checks = [str(e.get("message", "")) for e in exc.errors or [] if e.get("code") != "reason_required"]
+        if checks:  # the record is complete and the deletion would break its completion checks
+            return _delete_page(
+                request, session, study, actor, record_id, form, instance, 422, blocked=checks
+            )
+        return _delete_page(
+            request, session, study, actor, record_id, form, instance, 422, t("delete_reason_required")
+        )
     label = Translator(actor.language).label(form_of(study, form).spec.label)
     set_flash(request, "deleted", n=instance, form=label)
     return redirect(request, f"/records/{record_id}#form-{form}")

@@ -6,9 +6,10 @@ queries) plus three aggregates over the whole selection; all of it starts from `
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
@@ -68,12 +69,21 @@ def shown_status(status: str, locked: bool) -> str:
     return "locked" if locked else status
 
 
+PSEUDONYM_PREFIX = 8  # a shorter search is a study ID's digits, not a pseudonym
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
 def selection(actor: Actor, site: str | None, search: str) -> Select[Record]:
     query = visible_records(actor)
     if site and not actor.is_site_bound:
         query = query.where(Record.site_id.in_(select(Site.id).where(Site.code == site)))
-    if search.strip():
-        query = query.where(Record.record_id.contains(search.strip().upper(), autoescape=True))
+    text = search.strip()
+    if text:
+        matches = Record.record_id.contains(text.upper(), autoescape=True)
+        if len(text) >= PSEUDONYM_PREFIX and _HEX.fullmatch(text):
+            # A site finds a patient from its own linkage file: MRN -> pseudonym -> study ID.
+            matches = or_(matches, Record.site_pseudonym.startswith(text.lower(), autoescape=True))
+        query = query.where(matches)
     return query
 
 

@@ -46,14 +46,14 @@ def _values(
 ) -> tuple[str, str, str]:
     """The field's label and the old and new values as people read them."""
     name = change.get("field")
-    if "query" in change:
-        return str(name or ""), "", str(change.get("text", ""))
     if name == "_status":
         old, new = change.get("old"), change.get("new")
         return t("status"), t(f"status_{old}") if old else "", t(f"status_{new}") if new else ""
     cform = study.forms.get(event.form or "")
     cfield = cform.fields.get(str(name)) if cform is not None else None
     label = t.label(cfield.spec.label) if cfield is not None else str(name or "")
+    if "query" in change:  # a query on the whole form names no field
+        return label if name else t("whole_form"), "", str(change.get("text", ""))
     old, new = (None if v is None else str(v) for v in (change.get("old"), change.get("new")))
     return label, show_value(study, cfield, old, t), show_value(study, cfield, new, t)
 

@@ -114,7 +114,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "dashboard_title": {"en": "Patients", "es": "Pacientes"},
     "all_sites": {"en": "All sites", "es": "Todos los centros"},
     "site": {"en": "Site", "es": "Centro"},
-    "search_study_id": {"en": "Study ID", "es": "ID de estudio"},
+    "search_study_id": {"en": "Study ID or site pseudonym", "es": "ID de estudio o seudónimo del centro"},
+    "search_help": {
+        "en": "A site pseudonym is the one in your site's linkage file (at least its first 8 characters).",
+        "es": "El seudónimo del centro es el de su fichero de enlace local "
+        "(al menos sus 8 primeros caracteres).",
+    },
+    "site_pseudonym": {"en": "Site pseudonym", "es": "Seudónimo del centro"},
     "search": {"en": "Search", "es": "Buscar"},
     "clear": {"en": "Clear", "es": "Borrar"},
     "filter": {"en": "Filter", "es": "Filtrar"},
@@ -297,6 +303,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "la pista de auditoría.",
     },
     "delete_reason": {"en": "Why is it deleted?", "es": "¿Por qué se elimina?"},
+    "delete_breaks_completion": {
+        "en": "Not deleted: every form of this patient is complete, and without this entry a check "
+        "for a complete record would fail. Mark a form incomplete first, or add the entry that "
+        "replaces this one before deleting it.",
+        "es": "No se ha eliminado: todos los formularios de este paciente están completos y, sin este "
+        "registro, fallaría una comprobación de registro completo. Marque antes un formulario como "
+        "incompleto, o añada el registro que sustituye a este antes de eliminarlo.",
+    },
     "delete_reason_required": {
         "en": "Say why the entry is deleted.",
         "es": "Indique por qué se elimina el registro.",
@@ -350,6 +364,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "cancel_query": {"en": "Cancel query", "es": "Anular la consulta"},
     "reopen_query": {"en": "Reopen", "es": "Reabrir"},
     "reply": {"en": "Your message", "es": "Su mensaje"},
+    "reply_optional_on_close": {
+        "en": "Optional when you close the query; needed for any other action.",
+        "es": "Opcional al cerrar la consulta; necesario para cualquier otra acción.",
+    },
     "query_answered_by_manager": {
         "en": "Your site's data manager answers queries; the monitor then closes them.",
         "es": "Las consultas las responde el gestor de datos de su centro; después el monitor las cierra.",
@@ -365,7 +383,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "kind_close": {"en": "closed", "es": "cerró"},
     "kind_cancel": {"en": "cancelled", "es": "anuló"},
     "kind_reopen": {"en": "reopened", "es": "reabrió"},
-    "whole_form": {"en": "(whole form)", "es": "(formulario completo)"},
+    "whole_form": {"en": "(whole form)", "es": "(todo el formulario)"},
     "text_required": {"en": "Write a message.", "es": "Escriba un mensaje."},
     # errors
     "error_title_400": {"en": "This request cannot be handled", "es": "No se puede atender esta petición"},

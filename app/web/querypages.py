@@ -119,7 +119,7 @@ def act_on_query(
     if action not in ("answer", "close", "cancel", "reopen"):
         raise NotFound(f"no query action '{action}'")
     text = text_of(posted, "text")
-    if not text:
+    if not text and action != "close":  # as in REDCap, a monitor may close a query without a word
         set_flash(request, "text_required", "error")
         return redirect(request, f"/queries/{query_id}")
     service.transition(session, actor, query_id, action, text[:4000])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -52,9 +53,12 @@ def test_upload_dry_run_then_real_then_again(server: tuple[str, str], tmp_path: 
     assert "created 0, updated 0, unchanged 4" in again.stdout
     assert "nothing changed" in again.stdout and "nothing changed" not in real.stdout
     # The same values, now marked complete by the file: that is a change, and it is said.
-    rows = patient_rows(pseudonym())
+    rows = patient_rows(key := pseudonym())
     path.write_bytes(to_csv(rows))
-    assert edc_upload(server, path).returncode == 0
+    created = edc_upload(server, path)
+    assert created.returncode == 0 and "site pseudonym -> study ID" in created.stdout
+    assert re.search(rf"row 2: {key} -> HCB-\d{{4}}-[0-9A-Z]", created.stdout), created.stdout
+    assert "site pseudonym -> study ID" not in dry.stdout + again.stdout
     rows[0]["demographics_complete"] = "2"
     path.write_bytes(to_csv(rows, [*HEADER, "demographics_complete"]))
     completed = edc_upload(server, path)

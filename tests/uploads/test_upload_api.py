@@ -112,6 +112,8 @@ def test_a_new_patient_is_created_and_reuploading_changes_nothing(api: Api) -> N
     assert report["ignored_columns"] == []
     record_id = record_for(api, key)
     assert record_id is not None and record_id.startswith("HCB-")
+    # The site learns each new patient's study ID, which its queries will name.
+    assert report["new_patients"] == [{"row": 2, "site_pseudonym": key, "record_id": record_id}]
     day2 = api.call("GET", f"/api/v1/records/{record_id}/forms/daily_assessment/2").json()
     assert day2["computed"]["crs_grade"] == 3
     events = api.call("GET", f"/api/v1/records/{record_id}/audit").json()
@@ -119,6 +121,7 @@ def test_a_new_patient_is_created_and_reuploading_changes_nothing(api: Api) -> N
     before = api.audit_count()
     again = send(api, content).json()
     assert (again["status"], again["created"], again["updated"], again["unchanged"]) == ("done", 0, 0, 4)
+    assert again["new_patients"] == []
     assert api.audit_count() == before + 1  # only the upload itself is recorded
 
 
@@ -137,6 +140,7 @@ def test_a_dry_run_validates_and_stores_nothing(api: Api) -> None:
     report = send(api, to_csv(patient_rows(key)), dry_run="true").json()
     assert (report["status"], report["dry_run"], report["created"]) == ("done", True, 4)
     assert record_for(api, key) is None
+    assert report["patients_created"] == 1 and report["new_patients"] == []  # no study ID was kept
     # The upload's own audit event follows the chain as it was, not the rolled-back rows' events.
     assert api.audit_intact()
 

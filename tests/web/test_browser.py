@@ -7,11 +7,13 @@ are skipped, except in CI (CI set), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
+import random
 import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,14 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from app.auth.service import actor_for_user, user_by_email
 from app.core import migrations
+from app.core.errors import ValidationFailed
+from app.demo.synthetic import form_values
 from app.main import create_app
+from app.queries.service import open_query
+from app.records.patient import load_patient
+from app.records.service import create_record, save_form
 from app.web.cookies import COOKIE, decode, encode
 from tests.web.conftest import PASSWORD, REPO, SECRET_KEY, create_users, email, seed_patients, settings_for
 
@@ -147,6 +155,69 @@ def test_the_patient_list_fits_a_narrow_screen(browser: Browser, base: str) -> N
     page.goto("/records")
     widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] == widths[1], widths  # the table scrolls in its box; the page does not
+    context.close()
+
+
+def patient_with_entries(app: FastAPI, who: str) -> str:
+    """A patient at `who`'s site with synthetic entries in every repeating form and a query on the
+    whole of its first form, saved through save_form and the query service."""
+    study = app.state.study
+    rng = random.Random(5)
+    with app.state.session_factory.begin() as session:
+        actor = actor_for_user(session, user_by_email(session, email(who)), "test")
+        monitor = actor_for_user(session, user_by_email(session, email("monitor")), "test")
+        record = create_record(session, actor)
+        for name in [name for name, cform in study.forms.items() if cform.repeating] * 2:
+            patient = load_patient(session, study, record)
+            raw = form_values(study, study.forms[name], rng, patient.data)
+            with suppress(ValidationFailed):  # synthetic values are not always consistent
+                save_form(session, study, actor, record.record_id, name, None, raw, new_instance=True)
+        open_query(session, monitor, record, next(iter(study.forms)), 1, None, "Please review.")
+        return record.record_id
+
+
+def overflow(page: Page) -> list[str]:
+    """What makes the page scroll sideways: the page's width beside the window's, then what sticks out
+    past the window's right edge outside a box that scrolls on its own; nothing when the page fits."""
+    return list(
+        page.evaluate(
+            """(() => {
+              const root = document.documentElement;
+              const out = Array.from(document.querySelectorAll('body *'))
+                .filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > root.clientWidth)
+                .map(e => e.tagName + ' ' + (e.textContent || '').trim().slice(0, 40));
+              return root.scrollWidth > root.clientWidth ? [root.scrollWidth + 'px', ...out] : out;
+            })()"""
+        )
+    )
+
+
+def test_a_spanish_form_and_a_patient_with_entries_fit_a_narrow_screen(
+    browser: Browser, served: tuple[str, FastAPI]
+) -> None:
+    base, app = served
+    record_id = patient_with_entries(app, "entry_hcb")
+    context, page = signed_in(browser, base, "entry_hcb")
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.goto(f"/records/{record_id}/forms/demographics")
+    expect(page.get_by_role("button", name="Guardar y marcar como completo")).to_be_visible()
+    assert overflow(page) == []
+    shot(page, "17-narrow-spanish-form")
+    page.goto(f"/records/{record_id}")
+    expect(page.locator("section.card .table-wrap table").nth(2)).to_be_visible()  # entries were made
+    assert overflow(page) == []
+    wide = page.evaluate(
+        "Array.from(document.querySelectorAll('.table-wrap')).some(w => w.scrollWidth > w.clientWidth)"
+    )
+    assert wide  # a table wider than the screen scrolls inside its box
+    shot(page, "18-narrow-patient")
+    page.goto(f"/queries?record_id={record_id}")
+    study_ids = page.locator("tbody td a", has_text=record_id)
+    expect(study_ids.first).to_be_visible()
+    lines = study_ids.evaluate_all("links => links.map(a => a.getClientRects().length)")
+    assert lines and set(lines) == {1}, lines  # never "HCB-0006-" on one line and "S" on the next
+    assert overflow(page) == []
+    shot(page, "19-narrow-queries")
     context.close()
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from lxml import html
 
-from tests.web.conftest import Web, post, seed_patients
+from app.auth.service import actor_for_user, user_by_email
+from app.records.service import create_record
+from tests.web.conftest import Web, email, post, seed_patients
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +39,22 @@ def test_search_by_study_id(web: Web, lafe: list[str]) -> None:
     assert target in study_ids(found.text)
     assert study_ids(client.get(f"/records?q={target}").text) == [target]
     assert "No patients found." in client.get("/records?q=ZZZZ").text
+
+
+def test_a_site_finds_an_uploaded_patient_by_its_pseudonym(web: Web) -> None:
+    key = uuid.uuid4().hex * 2  # as edc pseudonymise writes them: 64 hex digits
+    with web.app.state.session_factory.begin() as session:
+        actor = actor_for_user(session, user_by_email(session, email("entry_fhcc")), "test")
+        record_id = create_record(session, actor, key).record_id
+    client = web.login("entry_fhcc")
+    assert study_ids(client.get(f"/records?q={key}").text) == [record_id]
+    assert study_ids(client.get(f"/records?q={key[:8].upper()}").text) == [record_id]  # a prefix will do
+    assert "No patients found." in client.get(f"/records?q={key[:7]}").text  # too short to be one
+    patient = html.fromstring(client.get(f"/records/{record_id}").text)
+    assert patient.xpath("//code[@class='pseudonym']/text()") == [key]
+    # Another site's patient stays out of reach, pseudonym or not.
+    other = web.login("entry_lafe")
+    assert "No patients found." in other.get(f"/records?q={key}").text
 
 
 def test_a_status_per_form_and_progress_counts(web: Web, lafe: list[str]) -> None:
@@ -80,3 +99,35 @@ def test_monitors_cannot_create_patients_and_admins_see_no_patient_data(web: Web
     assert refused.status_code == 403 and "Not allowed" in refused.text
     admin = web.login("admin").get("/records")
     assert admin.status_code == 403 and "Your role does not allow this." in admin.text
+
+
+def test_each_status_cell_opens_its_form_for_that_patient(web: Web, lafe: list[str]) -> None:
+    client = web.login("entry_lafe")
+    record_id = lafe[0]
+    page = html.fromstring(client.get(f"/records?q={record_id}").text)
+    links = page.xpath("//table[@class='grid']/tbody/tr/td/a[@class='cell-link']")
+    study = web.app.state.study
+    expected = [
+        f"/records/{record_id}#form-{name}" if cform.repeating else f"/records/{record_id}/forms/{name}"
+        for name, cform in study.forms.items()
+    ]
+    assert [a.get("href") for a in links] == expected
+    assert links[0].text_content().startswith("Eligibility:")  # a link says what it opens
+    patient = client.get(f"/records/{record_id}").text
+    for href in expected:
+        path, _, anchor = href.partition("#")
+        if anchor:
+            assert f'id="{anchor}"' in patient
+        else:
+            assert client.get(path).status_code == 200
+
+
+def test_the_icon_is_linked_from_every_page_and_found_where_browsers_look(web: Web) -> None:
+    client = web.client()
+    [icon] = html.fromstring(client.get("/login").text).xpath("//head/link[@rel='icon']/@href")
+    linked = client.get(icon)
+    assert linked.status_code == 200 and linked.headers["content-type"] == "image/svg+xml"
+    found = client.get("/favicon.ico")
+    assert found.status_code == 200 and found.headers["content-type"].startswith("image/svg+xml")
+    assert found.content == linked.content and found.content.startswith(b"<svg")
+    assert len(found.content) < 1024

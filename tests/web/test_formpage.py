@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from app.audit.service import CHAIN_LOCK_KEY
 from app.auth.actor import Actor
 from app.core.database import make_engine
+from app.core.errors import ValidationFailed
 from app.models import FormData
 from app.records.service import read_form
 from tests.web.conftest import Web, csrf_of, post
@@ -374,3 +375,25 @@ def test_save_and_mark_complete_keeps_the_save_when_a_completion_check_fails(web
         newest = select(FormData).where(FormData.form == "toxicity_course").order_by(FormData.id.desc())
         row = session.scalars(newest.limit(1)).one()
         assert (row.status, row.version) == ("incomplete", 1)
+
+
+def test_a_deletion_a_complete_record_needs_says_which_check_it_would_break(
+    web: Web, monkeypatch: Any
+) -> None:
+    client = web.login("entry_fhcc")
+    record_id = web.new_patient(client)
+    new = form_url(record_id, "infections", "new")
+    save(client, new, {"infection_day": "5", "infection_category": "5", "infection_grade": "2"})
+
+    def refuse(*args: Any, **kwargs: Any) -> None:  # what the write path answers for such a deletion
+        check = {"field": None, "code": "rule", "message": "Every patient has at least one segment."}
+        raise ValidationFailed("deleting would leave a complete record failing 1 check", errors=[check])
+
+    monkeypatch.setattr("app.web.formactions.delete_instance", refuse)
+    delete = form_url(record_id, "infections", 1) + "/delete"
+    refused = post(client, delete, {"_version": "1", "_reason": "entered in error"})
+    assert refused.status_code == 422
+    alert = html.fromstring(refused.text).xpath("//div[@role='alert' and contains(@class, 'alert-error')]")[0]
+    assert "Not deleted: every form of this patient is complete" in alert.text_content()
+    assert "Every patient has at least one segment." in alert.text_content()
+    assert "Say why the entry is deleted." not in refused.text

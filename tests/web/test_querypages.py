@@ -86,3 +86,60 @@ def test_a_checks_query_reads_in_each_readers_language(web: Web) -> None:
     assert thread == ["160 is outside the expected range 40–150 kg: please confirm"]
     beside = html.fromstring(monitor.get(form).text).xpath("//div[@data-field='weight_kg']")[0].text_content()
     assert "outside the expected range" in beside
+
+
+def open_on_whole_form(web: Web, record_id: str, text: str = "Please review this form.") -> str:
+    """A monitor's query on a patient's whole demographics form; its address."""
+    monitor = web.login("monitor")
+    opened = post(
+        monitor,
+        f"/records/{record_id}/queries",
+        {"form": "demographics", "instance": "1", "field": "", "text": text},
+        page=f"/records/{record_id}/queries/new?form=demographics",
+    )
+    assert opened.status_code == 303
+    listed = html.fromstring(monitor.get(f"/queries?record_id={record_id}").text)
+    [url] = listed.xpath("//tbody//a[starts-with(@href,'/queries/')]/@href")
+    return str(url)
+
+
+def test_a_monitor_closes_a_query_without_a_message_but_nothing_else_goes_without_one(web: Web) -> None:
+    record_id = web.new_patient(web.login("entry_fhcc"))
+    query_url = open_on_whole_form(web, record_id)
+    monitor, manager = web.login("monitor"), web.login("manager_fhcc")
+    for client, action in ((manager, "answer"), (monitor, "cancel")):
+        refused = post(client, f"{query_url}/{action}", {"text": "  "}, page=query_url)
+        assert refused.status_code == 303
+        assert "Write a message." in client.get(query_url).text
+    assert "Open" in html.fromstring(monitor.get(query_url).text).xpath("//h1")[0].text_content()
+    box = html.fromstring(monitor.get(query_url).text).xpath("//textarea[@id='reply-text']")[0]
+    assert box.get("aria-required") is None and "Optional when you close" in monitor.get(query_url).text
+    [answer_box] = html.fromstring(manager.get(query_url).text).xpath("//textarea[@id='reply-text']")
+    assert answer_box.get("aria-required") == "true"
+    closed = post(monitor, f"{query_url}/close", {"text": ""}, page=query_url)
+    assert closed.status_code == 303
+    page = html.fromstring(monitor.get(query_url).text)
+    assert "Query closed." in page.text_content() and "Closed" in page.xpath("//h1")[0].text_content()
+    assert [m.get("class") for m in page.xpath("//li[contains(@class,'msg ')]")] == [
+        "msg msg-open",
+        "msg msg-close",
+    ]
+    reopened = post(monitor, f"{query_url}/reopen", {"text": ""}, page=query_url)
+    assert reopened.status_code == 303 and "Write a message." in monitor.get(query_url).text
+
+
+def test_a_query_on_the_whole_form_is_not_read_as_a_complete_form_in_spanish(web: Web) -> None:
+    record_id = web.new_patient(web.login("entry_hcb"))
+    query_url = open_on_whole_form(web, record_id)
+    manager = web.login("manager_hcb")  # reads Spanish
+    for url in ("/queries", query_url):
+        text = manager.get(url).text
+        assert "(todo el formulario)" in text and "formulario completo" not in text
+
+
+def test_study_ids_in_the_list_stay_on_one_line(web: Web) -> None:
+    record_id = web.new_patient(web.login("entry_fhcc"))
+    open_on_whole_form(web, record_id)
+    listed = html.fromstring(web.login("monitor").get(f"/queries?record_id={record_id}").text)
+    [cell] = listed.xpath(f"//tbody//td[a[text()='{record_id}']]")
+    assert "col-id" in cell.get("class", "").split()
