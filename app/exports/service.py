@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,11 @@ from app.exports.formats.readstat import write_spss, write_stata
 from app.exports.formats.rscript import write_r
 from app.exports.formats.tabular import write_csv, write_parquet
 from app.exports.formats.xlsx import write_xlsx
-from app.exports.options import ExportOptions, OutputUnavailable, checked
+from app.exports.options import ExportOptions, OutputUnavailable, checked, declared_top_codes
 from app.exports.plan import Plan, make_plan
 from app.exports.snapshot import Snapshot, take_snapshot
 from app.forms.model import CompiledStudy
+from app.forms.values import plain
 
 Writer = Callable[[Plan, Path], list[str]]
 WRITERS: dict[str, Writer] = {
@@ -125,6 +127,20 @@ def write_files(plan: Plan, folder: Path) -> list[str]:
     return written
 
 
+def _number(limit: Decimal) -> int | float:
+    exact = plain(limit)
+    return int(exact) if exact == exact.to_integral_value() else float(exact)
+
+
+def _filters(snapshot: Snapshot) -> dict[str, Any]:
+    """The options as described, top-codes as JSON numbers: a declared one switched off is null."""
+    top_code: dict[str, int | float | None] = dict.fromkeys(declared_top_codes(snapshot.study))
+    top_code |= {
+        name: _number(limit) for name, limit in snapshot.options.top_code.items() if limit is not None
+    }
+    return {**snapshot.options.describe(), "top_code": dict(sorted(top_code.items()))}
+
+
 def _manifest(
     snapshot: Snapshot, actor: Actor, files: dict[str, str], folder: Path, warnings: list[str]
 ) -> Any:
@@ -135,7 +151,7 @@ def _manifest(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "user": actor.email,
         "role": actor.role,
-        "filters": snapshot.options.describe(),
+        "filters": _filters(snapshot),
         "patients": {"total": sum(snapshot.site_counts.values()), "by_site": snapshot.site_counts},
         "rows": {t.name: t.frame.height for t in snapshot.tables},
         "files": {

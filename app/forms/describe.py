@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -109,7 +111,11 @@ def _translator(lang: str, fallback: str):  # type: ignore[no-untyped-def]
     return t
 
 
-def render_html(study: CompiledStudy, lang: str) -> str:
+def render_html(
+    study: CompiledStudy, lang: str, top_code_text: Callable[[str, Decimal], str] | None = None
+) -> str:
+    """The definition's codebook page. `top_code_text(variable, limit)` words a declared top-code
+    (an export's codebook says there whether it applied it); by default, what the definition says."""
     env = Environment(loader=PackageLoader("app.forms", "templates"), autoescape=select_autoescape(["html"]))
     template = env.get_template("codebook.html")
     words = WORDS.get(lang, WORDS["en"])
@@ -119,6 +125,7 @@ def render_html(study: CompiledStudy, lang: str) -> str:
         words=words,
         bounds=lambda rng: bounds(rng, words),
         t=_translator(lang, study.spec.languages[0]),
+        top_code_text=top_code_text or (lambda name, limit: words["top_code"].format(n=limit)),
     )
 
 

@@ -104,6 +104,23 @@ def test_spss_file_has_labels_and_user_missing_values(export: ExportResult, stud
     assert plain[plain["record_id"] == study_db.records["A"]].iloc[0]["height_cm"] != unk  # read as missing
 
 
+def test_spss_shows_each_variable_in_a_format_that_fits_it(export: ExportResult) -> None:
+    for path in sorted(export.folder.glob("*.sav")):
+        frame, meta = pyreadstat.read_sav(path, user_missing=True)  # -99991... kept as numbers
+        for name, fmt in meta.original_variable_types.items():
+            if fmt.startswith("F"):
+                width, decimals = (int(part) for part in fmt[1:].split("."))
+                widest = max((len(f"{value:.{decimals}f}") for value in frame[name].dropna()), default=0)
+                assert widest <= width, (path.name, name, fmt)
+    _, patients = pyreadstat.read_sav(export.folder / "patients.sav", metadataonly=True)
+    formats = patients.original_variable_types
+    assert (formats["sex"], formats["age_at_infusion"], formats["dose_group"]) == ("F1.0", "F2.0", "F1.0")
+    assert formats["height_cm"] == "F8.1"  # precision 1; -99992.0 (UNK) is the widest value
+    assert formats["weight_kg"].endswith(".1") and formats["ecog"] == "F6.0"  # ecog accepts codes
+    _, steroids = pyreadstat.read_sav(export.folder / "corticosteroids.sav", metadataonly=True)
+    assert steroids.original_variable_types["steroid_dexeq_mg_total"].endswith(".2")  # none declared
+
+
 def test_xlsx_has_a_sheet_per_table_and_the_codebook(export: ExportResult, study_db: StudyDb) -> None:
     book = openpyxl.load_workbook(export.folder / "study.xlsx", read_only=True)
     assert book.sheetnames == ["patients", *REPEATING, "codebook"]

@@ -30,7 +30,7 @@ def _exported_ages(study_db: StudyDb, folder: Path) -> tuple[str, str]:
 def test_a_default_export_applies_the_study_top_code(study_db: StudyDb, tmp_path: Path) -> None:
     result = study_db.export(tmp_path / "out", formats=("csv",))
     assert _exported_ages(study_db, result.folder) == ("90", "45")
-    assert result.manifest["filters"]["top_code"] == {"age_at_infusion": "90"}
+    assert result.manifest["filters"]["top_code"] == {"age_at_infusion": 90}
     codebook = (result.folder / "codebook.html").read_text(encoding="utf-8")
     assert "top-coded: values above 90 are shown as 90" in codebook
     assert "exports show values above 90 as 90 unless the coordinator asks otherwise" in codebook
@@ -39,24 +39,40 @@ def test_a_default_export_applies_the_study_top_code(study_db: StudyDb, tmp_path
 @pytest.mark.parametrize(
     ("options", "age", "applied"),
     [
-        ({"top_code": {"age_at_infusion": Decimal(92)}}, "92", {"age_at_infusion": "92"}),
-        ({"top_code": {"age_at_infusion": None}}, "93", {}),
-        ({"study_top_codes": False}, "93", {}),
+        ({"top_code": {"age_at_infusion": Decimal(92)}}, "92", {"age_at_infusion": 92}),
+        ({"top_code": {"age_at_infusion": None}}, "93", {"age_at_infusion": None}),
+        ({"study_top_codes": False}, "93", {"age_at_infusion": None}),
         (
             {"study_top_codes": False, "top_code": {"age_at_infusion": Decimal(91)}},
             "91",
-            {"age_at_infusion": "91"},
+            {"age_at_infusion": 91},
         ),
     ],
 )
 def test_the_coordinator_overrides_or_switches_off_the_study_top_code(
-    study_db: StudyDb, tmp_path: Path, options: dict[str, Any], age: str, applied: dict[str, str]
+    study_db: StudyDb, tmp_path: Path, options: dict[str, Any], age: str, applied: dict[str, int | None]
 ) -> None:
     result = study_db.export(tmp_path / "out", formats=("csv",), **options)
     assert _exported_ages(study_db, result.folder) == (age, "45")
     assert result.manifest["filters"]["top_code"] == applied
     codebook = (result.folder / "codebook.html").read_text(encoding="utf-8")
-    assert ("top-coded: values above" in codebook) == bool(applied)
+    assert ("top-coded: values above" in codebook) == (applied["age_at_infusion"] is not None)
+
+
+@pytest.mark.parametrize(
+    ("options", "limit"),
+    [
+        ({}, 90),
+        ({"top_code": {"age_at_infusion": Decimal("89.50")}}, 89.5),
+        ({"study_top_codes": False}, None),
+    ],
+)
+def test_the_manifest_writes_top_codes_as_numbers(
+    study_db: StudyDb, tmp_path: Path, options: dict[str, Any], limit: float | None
+) -> None:
+    result = study_db.export(tmp_path / "out", formats=("csv",), **options)
+    manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["filters"]["top_code"] == {"age_at_infusion": limit}  # a number, or null when off
 
 
 @pytest.mark.parametrize(
@@ -96,7 +112,7 @@ def test_api_top_codes_by_default_and_as_asked(
         ages = _ages(archive.read("patients.csv").decode("utf-8"))
         manifest = json.loads(archive.read("manifest.json"))
     assert ages[study_db.records["A"]] == age
-    assert manifest["filters"]["top_code"] == ({"age_at_infusion": age} if age != "93" else {})
+    assert manifest["filters"]["top_code"] == {"age_at_infusion": int(age) if age != "93" else None}
 
 
 def test_api_describes_the_top_code_option_without_naming_a_variable(api: Api) -> None:

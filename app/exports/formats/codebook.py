@@ -2,19 +2,30 @@
 
 The added section lists every table and column with its labels, codes, missing-data codes and names
 in Stata and SPSS, the scheme each format uses for missing-data codes, the names changed to fit a
-format, the filters and sharing options applied, and the identifiers left out.
+format, the filters and sharing options applied, and the identifiers left out. Each column's notes
+(top-coded, Parquet's missing-data column, labels a format shortened) are in the export's language,
+and a top-code the definition declares says there whether this export applied it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from app.exports.codebook_rows import codebook_rows
+from app.exports.codebook_rows import codebook_rows, shortened_text
 from app.exports.columns import Labels
-from app.exports.formats.readstat import spss_code, stata_letter
+from app.exports.formats.readstat import (
+    Shortened,
+    shortened_file_labels,
+    spss_code,
+    stata_letter,
+)
+from app.exports.options import limit_text
 from app.exports.plan import Plan
+from app.forms.describe import WORDS as DEFINITION_WORDS
 from app.forms.describe import render_html
 from app.forms.labels import label_in
 
@@ -45,6 +56,11 @@ WORDS = {
         "missing_codes": "Missing-data codes",
         "notes": "Notes",
         "rows": "rows",
+        "declared_not_applied": (
+            "the definition declares: {declared}; this export did not apply it "
+            "(values above {n} are shown as entered)"
+        ),
+        "declared_changed": "the definition declares: {declared}; this export applied {m} instead",
     },
     "es": {
         "export": "Esta exportación",
@@ -74,6 +90,11 @@ WORDS = {
         "missing_codes": "Códigos de dato ausente",
         "notes": "Notas",
         "rows": "filas",
+        "declared_not_applied": (
+            "la definición declara: {declared}; esta exportación no lo aplicó "
+            "(los valores por encima de {n} se muestran tal cual)"
+        ),
+        "declared_changed": "la definición declara: {declared}; esta exportación aplicó {m} en su lugar",
     },
 }
 
@@ -89,6 +110,7 @@ def _shown(value: object) -> object:
 def export_section(plan: Plan) -> str:
     snapshot = plan.snapshot
     lang = snapshot.lang
+    w = WORDS.get(lang, WORDS["en"])
     env = Environment(
         loader=PackageLoader("app.exports", "templates"), autoescape=select_autoescape(["html"])
     )
@@ -104,8 +126,11 @@ def export_section(plan: Plan) -> str:
     def t(labels: Labels) -> str:
         return label_in(labels, lang)
 
+    # The file labels belong to no column: a sentence of their own closes the section.
+    titles = "; ".join(shortened_text(Shortened(limit), lang) for limit in shortened_file_labels(plan))
     return env.get_template("export_codebook.html").render(
-        w=WORDS.get(lang, WORDS["en"]),
+        w=w,
+        file_notes=titles[:1].upper() + titles[1:],
         t=t,
         formats=plan.formats,
         filters={key: _shown(value) for key, value in snapshot.options.describe().items()},
@@ -116,8 +141,26 @@ def export_section(plan: Plan) -> str:
     )
 
 
+def _top_code_text(plan: Plan) -> Callable[[str, Decimal], str]:
+    """How the definition's codebook words a declared top-code: as declared, and whether this export
+    applied it (a coordinator may switch it off or change it)."""
+    lang = plan.snapshot.lang
+    w, said = WORDS.get(lang, WORDS["en"]), DEFINITION_WORDS.get(lang, DEFINITION_WORDS["en"])["top_code"]
+    applied = plan.snapshot.options.top_code
+
+    def text(name: str, declared: Decimal) -> str:
+        words, limit = said.format(n=declared), applied.get(name)
+        if limit == declared:
+            return words
+        if limit is None:
+            return w["declared_not_applied"].format(declared=words, n=declared)
+        return w["declared_changed"].format(declared=words, m=limit_text(limit))
+
+    return text
+
+
 def write_codebook(plan: Plan, folder: Path) -> list[str]:
-    page = render_html(plan.snapshot.study, plan.snapshot.lang)
+    page = render_html(plan.snapshot.study, plan.snapshot.lang, _top_code_text(plan))
     section = export_section(plan)
     at = page.rfind("</body>")
     (folder / "codebook.html").write_text(page[:at] + section + page[at:], encoding="utf-8")
