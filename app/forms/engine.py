@@ -71,10 +71,13 @@ class UnknownForm(KeyError):
 class _Run:
     """One validation: collects issues as it goes."""
 
-    def __init__(self, study: CompiledStudy, cform: CForm, instance: int | None) -> None:
+    def __init__(
+        self, study: CompiledStudy, cform: CForm, instance: int | None, completing: bool = False
+    ) -> None:
         self.study = study
         self.cform = cform
         self.instance = instance
+        self.completing = completing
         self.issues: list[Issue] = []
 
     def issue(
@@ -190,8 +193,15 @@ class _Run:
             required = cfield.spec.required or (
                 cfield.required_if is not None and cfield.required_if.fn(values, pv, values) is True
             )
-            if required:
+            if not required:
+                continue
+            # As in REDCap, a form may be saved half filled (a chart is transcribed in several
+            # sittings): a missing required value refuses the save only when the form is marked
+            # complete, or for the key of a repeating form, which tells its entries apart.
+            if self.completing or name in self.cform.spec.key:
                 self.issue(name, "required")
+            else:
+                self.issue(name, "required", None, Severity.warning, message("required_later"))
 
     def calculate(self, values: Values, pv: PatientView) -> Values:
         computed: Values = {}
@@ -308,7 +318,7 @@ def validate(
     cform = study.forms.get(form)
     if cform is None:
         raise UnknownForm(form)
-    run = _Run(study, cform, instance)
+    run = _Run(study, cform, instance, completing)
     values, invalid = run.parse_inputs(raw)
     pv = patient_view(cform, values, patient, instance)
     run.apply_logic(values, invalid, pv)

@@ -20,6 +20,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "es": "'{field}' no es un campo de datos",
     },
     "required": {"en": "a value is required", "es": "este dato es obligatorio"},
+    "required_later": {
+        "en": "a value is required before the form can be marked complete",
+        "es": "este dato es obligatorio para poder marcar el formulario como completo",
+    },
     "identifier_value": {
         "en": "this looks like {what}: direct identifiers are not entered in this study "
         "(no names, record numbers, IDs or calendar dates; write study days)",

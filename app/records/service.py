@@ -282,7 +282,9 @@ def checked(
     """What a save of one instance tells the data queries: the range checks and the form's own rules
     ran on it (rules of other forms that read it warn about those forms, and run on their saves)."""
     changed = frozenset(c["field"] for c in changes)
-    return Checked(record, form, instance, tuple(warnings), form_of(study, form).save_checks, changed)
+    # A value still missing is the site's to fill before completing the form, not a query's.
+    raised = tuple(w for w in warnings if w.code != "required")
+    return Checked(record, form, instance, raised, form_of(study, form).save_checks, changed)
 
 
 def plan_save(

@@ -173,6 +173,8 @@ def save(
         set_flash(request, "saved_with_queries", "warn", n=outcome.queries_opened)
     elif outcome.queries_answered:
         set_flash(request, "saved_queries_answered", n=outcome.queries_answered)
+    elif missing := sum(1 for w in outcome.warnings if w.code == "required"):
+        set_flash(request, "saved_still_missing", "warn", n=missing)
     else:
         set_flash(request, "saved")
     return redirect(request, form_urls(record_id, cform, outcome.state.instance, False).form)

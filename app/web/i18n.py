@@ -169,6 +169,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "es_one": "Guardado, pero no marcado como completo: falla 1 comprobación (junto al campo).",
     },
     "saved": {"en": "Saved.", "es": "Guardado."},
+    "saved_still_missing": {
+        "en": "Saved. {n} required values are still blank: fill them in before marking the form complete.",
+        "en_one": "Saved. A required value is still blank: fill it in before marking the form complete.",
+        "es": "Guardado. Faltan {n} datos obligatorios: rellénelos antes de marcar el formulario "
+        "como completo.",
+        "es_one": "Guardado. Falta un dato obligatorio: rellénelo antes de marcar el formulario "
+        "como completo.",
+    },
     "saved_verification_withdrawn": {
         "en": "Saved. The change withdrew the monitor's verification: the form is complete and needs "
         "verifying again.",

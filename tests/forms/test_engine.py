@@ -136,6 +136,21 @@ def test_required_and_required_if(study: CompiledStudy) -> None:
     assert codes(validate(study, "vitals", {"age": "40", "sex": "1"})) == set()
 
 
+def test_a_missing_required_value_refuses_only_completion_or_a_missing_key(study: CompiledStudy) -> None:
+    # A chart is transcribed in several sittings: the save stands, the form cannot be completed.
+    saved = validate(study, "vitals", {"sex": "2"})
+    assert saved.ok and {(i.field, i.severity) for i in saved.warnings} == {
+        ("age", "warning"),
+        ("pregnant", "warning"),
+    }
+    assert saved.warnings[0].message["en"] == "a value is required before the form can be marked complete"
+    completing = validate(study, "vitals", {"sex": "2"}, completing=True)
+    assert {("age", "required"), ("pregnant", "required")} <= {(i.field, i.code) for i in completing.errors}
+    # The key of a repeating form tells its entries apart: without it, nothing is saved.
+    keyless = validate(study, "visits", {"temp": "37.5"}, instance=1)
+    assert [(i.field, i.code, i.severity) for i in keyless.errors] == [("day", "required", "error")]
+
+
 def test_a_value_for_a_hidden_field_is_an_error_and_is_not_kept(study: CompiledStudy) -> None:
     result = validate(study, "vitals", {"age": "40", "sex": "1", "pregnant": "1"})
     assert codes(result) == {("pregnant", "hidden_value")}

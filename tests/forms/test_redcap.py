@@ -278,8 +278,8 @@ def test_logic_is_translated_and_engine_semantics_hold(tmp_path: Path) -> None:
     assert followup["weight"].spec.soft_range is not None and followup["weight"].spec.range is None
     assert [c.label["en"] for c in screening["arm"].spec.choices or []] == ["Arm A, high dose", "Arm B"]
     # A hidden required field is not required; a shown one is.
-    assert validate(study, "screening", {"symptoms": "1"}).ok
-    shown = validate(study, "screening", {"symptoms": "1,99"})
+    assert validate(study, "screening", {"symptoms": "1"}, completing=True).ok
+    shown = validate(study, "screening", {"symptoms": "1,99"}, completing=True)
     assert [(i.field, i.code) for i in shown.errors] == [("other_symptom", "required")]
     # Logic without an equivalent: the field stays, the logic goes, the warning quotes it.
     assert followup["odd"].spec.show_if is None

@@ -339,8 +339,11 @@ def test_crp_in_mg_per_litre(study: CompiledStudy, raw: dict[str, Any], mgl: Any
 
 def test_crp_unit_required_when_crp_given(study: CompiledStudy) -> None:
     result = check(study, "disease", {"disease": 1, "crp_pre_ld": "12"})
-    assert ("crp_unit", "required") in codes(result, Severity.error)
+    # Saved half filled, as in REDCap; the form cannot be marked complete without it.
+    assert ("crp_unit", "required") in codes(result, Severity.warning) and result.ok
     assert result.computed["crp_pre_ld_mgl"] is None
+    completing = validate(study, "disease", {"disease": 1, "crp_pre_ld": "12"}, completing=True)
+    assert ("crp_unit", "required") in codes(completing, Severity.error)
 
 
 @pytest.mark.parametrize(

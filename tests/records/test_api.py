@@ -510,8 +510,10 @@ def test_deleting_what_a_complete_record_needs_is_refused(api: Api) -> None:
     for cform in study.forms.values():
         if cform.repeating and cform.name != "anakinra":
             continue
-        for _ in range(30):  # synthetic values that this form accepts whole
+        for _ in range(30):  # synthetic values that this form accepts whole, complete
             values = DOSE if cform.name == "anakinra" else form_values(study, cform, rng, patient)
+            if not validate(study, cform.name, values, patient=patient, instance=1, completing=True).ok:
+                continue
             method = "POST" if cform.repeating else "PUT"
             saved = api.call(method, f"{url}/{cform.name}", json={"values": values})
             if saved.status_code in (200, 201):

@@ -53,7 +53,8 @@ def test_every_input_has_a_label_and_every_choice_group_a_legend(web: Web, recor
 def test_errors_are_announced_and_tied_to_their_field(web: Web, record_id: str) -> None:
     client = web.login("entry_fhcc")
     url = f"/records/{record_id}/forms/cart_infusion"
-    response = post(client, url, {"ld_start_day": "3", "prophylaxis": ["0", "1"]})
+    # A required value left blank no longer refuses a save (as in REDCap): an unknown code does.
+    response = post(client, url, {"product": "42", "ld_start_day": "3", "prophylaxis": ["0", "1"]})
     assert response.status_code == 422
     page = html.fromstring(response.text)
     summary = page.get_element_by_id("error-summary")

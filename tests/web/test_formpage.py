@@ -397,3 +397,17 @@ def test_a_deletion_a_complete_record_needs_says_which_check_it_would_break(
     assert "Not deleted: every form of this patient is complete" in alert.text_content()
     assert "Every patient has at least one segment." in alert.text_content()
     assert "Say why the entry is deleted." not in refused.text
+
+
+def test_a_half_filled_form_is_saved_and_cannot_be_marked_complete_yet(web: Web) -> None:
+    client = web.login("entry_fhcc")
+    record_id = web.new_patient(client)
+    url = form_url(record_id, "demographics")
+    saved = save(client, url, {"age_at_infusion": "57", "_version": "0"})  # the rest another day
+    assert saved.status_code == 303
+    page = client.get(url).text
+    assert "Saved. 2 required values are still blank" in page  # sex and weight
+    assert "a value is required before the form can be marked complete" in page
+    assert stored(web, record_id, "demographics") == {"age_at_infusion": "57"}
+    refused = post(client, url + "/status", {"_action": "complete", "_version": "1"}, page=url)
+    assert refused.status_code == 422 and "a value is required" in refused.text
