@@ -146,7 +146,10 @@ def summary(
         list[str] | None,
         typer.Option("--vars", help="Variables of Table 1 (default: every coded/numeric one)."),
     ] = None,
-    event: Annotated[str | None, typer.Option(help="0/1 variable of the event, e.g. trm.")] = None,
+    event: Annotated[
+        str | None,
+        typer.Option(help="0/1 variable of the event, e.g. trm (default: the study setting summary_event)."),
+    ] = None,
     competing: Annotated[
         str | None, typer.Option(help="0/1 variable of the competing event, e.g. relapse.")
     ] = None,
@@ -164,8 +167,14 @@ def summary(
     lang: Annotated[str | None, typer.Option(help="Language of labels (default: the study's first).")] = None,
     top_code: TopCodeOption = None,
     no_top_code: NoTopCodeOption = False,
+    no_incidence: Annotated[
+        bool, typer.Option("--no-incidence", help="Table 1 only, without the study's default incidence.")
+    ] = False,
 ) -> None:
-    """Write Table 1 by a grouping variable and the cumulative incidence of an event with a competing one."""
+    """Write Table 1 by a grouping variable and the cumulative incidence of an event with a competing one.
+
+    Without --event, the incidence is the one the study's settings name (summary_event and the
+    summary_*_time settings), if any."""
     from app.exports.summary.render import write_summary
     from app.exports.summary.report import SummaryOptions, cohort_summary
 
@@ -187,6 +196,7 @@ def summary(
             lang=lang,
             top_code=parse_top_code(top_code),
             study_top_codes=not no_top_code,
+            study_incidence=not no_incidence,
         )
     except (DomainError, ValueError) as exc:
         fail(exc.detail if isinstance(exc, DomainError) else f"--at wants days such as 28,60 ({exc})")

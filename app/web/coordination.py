@@ -16,16 +16,24 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
 
-from app.auth.actor import Role
+from app.auth.actor import Actor, Role
 from app.core.deps import SessionDep, StudyDep
 from app.core.errors import Forbidden
 from app.exports.api import zip_export
-from app.exports.options import FORMATS, ExportOptions, declared_top_codes, parse_top_code, top_code_text
+from app.exports.options import (
+    FORMATS,
+    BadOption,
+    ExportOptions,
+    declared_top_codes,
+    parse_top_code,
+    top_code_text,
+)
 from app.exports.quality.render import quality_csv, render_quality_html
 from app.exports.quality.report import quality_report
 from app.exports.service import run_export
 from app.exports.summary.render import render_summary_html
 from app.exports.summary.report import SummaryOptions, cohort_summary
+from app.forms.model import CompiledStudy
 from app.web.auth import ReadActor, WebActor, check_csrf
 from app.web.htmlroute import HtmlRoute
 from app.web.i18n import LANGUAGE_NAMES, Translator
@@ -42,28 +50,59 @@ REPORT_HEADERS = {
 }
 SUMMARY_FIELDS = ("by", "event", "event_time", "competing", "competing_time", "censor_time")
 SUMMARY_KEYS = ("group_by", "event", "event_day", "competing", "competing_day", "censor_day")
+# The CLI's flag in an option's problem -> the label of the page's field that holds it.
+OPTION_FIELDS = {
+    "--by": "group_by",
+    "--event": "event",
+    "--top-code": "top_code",
+    "--vars": "cohort_summary",
+}
 
 
 @router.get("/coordination")
 def coordination(request: Request, study: StudyDep, actor: ReadActor) -> Response:
+    return _coordination_page(request, study, actor)
+
+
+def _coordination_page(
+    request: Request,
+    study: CompiledStudy,
+    actor: Actor,
+    *,
+    summary_values: dict[str, str] | None = None,
+    summary_problem: str | None = None,
+    export_problem: str | None = None,
+) -> Response:
+    """The page; after a refused request, with what was asked and why it cannot be done, by its form."""
     if actor.role not in CENTRAL:
         raise Forbidden("the coordination pages are for monitors and coordinators")
-    default_by = str(study.setting("summary_by") or "")
+    # The study's settings (summary_by, summary_event, ...) fill the fields until a coordinator asks.
+    defaults = {name: str(study.setting(f"summary_{name}") or "") for name in SUMMARY_FIELDS}
+    values = defaults if summary_values is None else summary_values
     fields = [
-        (name, key, default_by if name == "by" else "")
-        for name, key in zip(SUMMARY_FIELDS, SUMMARY_KEYS, strict=True)
+        (name, key, values.get(name, "")) for name, key in zip(SUMMARY_FIELDS, SUMMARY_KEYS, strict=True)
     ]
     return page(
         request,
         "coordination.html",
+        status=400 if summary_problem or export_problem else 200,
         title=Translator(actor.language)("coordination"),
         can_export=actor.role == Role.coordinator,
         formats=FORMATS,
         sites=study.spec.sites,
         export_languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in study.spec.languages],
         summary_fields=fields,
+        summary_problem=summary_problem,
+        export_problem=export_problem,
         top_code=top_code_text(declared_top_codes(study)),
     )
+
+
+def _problem(t: Translator, exc: BadOption) -> str:
+    """An option's problem as the page names it: by the field's label, not the CLI's flag."""
+    flag, _, rest = exc.detail.partition(" ")  # "--by: 'x' is not...", "--top-code wants..."
+    key = OPTION_FIELDS.get(flag.rstrip(":"))
+    return f"{t(key)}: {rest}" if key and rest else exc.detail
 
 
 @router.get("/coordination/quality")
@@ -100,8 +139,16 @@ def summary_page(request: Request, session: SessionDep, study: StudyDep, actor: 
         competing_time=given("competing_time"),
         censor_time=given("censor_time"),
         lang=actor.language,
+        # The form starts with the study's incidence: an event left blank there means none.
+        study_incidence="event" not in request.query_params,
     )
-    html = render_summary_html(cohort_summary(session, study, actor, options), back="/coordination")
+    try:
+        summary = cohort_summary(session, study, actor, options)
+    except BadOption as exc:
+        asked = {name: request.query_params.get(name, "") for name in SUMMARY_FIELDS}
+        problem = _problem(Translator(actor.language), exc)
+        return _coordination_page(request, study, actor, summary_values=asked, summary_problem=problem)
+    html = render_summary_html(summary, back="/coordination")
     return finish(request, HTMLResponse(html, headers=REPORT_HEADERS))
 
 
@@ -132,6 +179,11 @@ def export_download(
         )
         result = run_export(session, study, actor, options)
         zip_export(result, scratch / f"{name}.zip")
+    except BadOption as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        session.rollback()
+        problem = _problem(Translator(actor.language), exc)
+        return _coordination_page(request, study, actor, export_problem=problem)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise

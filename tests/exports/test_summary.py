@@ -223,3 +223,20 @@ def test_medians_are_written_as_a_reader_writes_them() -> None:
     cells = [line.cells["__overall__"] for line in lines if line.level == ""]
     # Not "2022 [2022–2022]" (four figures) nor "1.05e+04 [...]".
     assert cells == ["2022 [2021.5–2022.5] (n=3)", "10500 [8190.5–12985] (n=3)"]
+
+
+def test_the_study_settings_name_the_default_incidence(study_db: StudyDb) -> None:
+    with study_db.sessions() as session:
+        coordinator = study_db.actor(session, "coordinator")
+        unasked = cohort_summary(session, study_db.study, coordinator, SummaryOptions(sites=("HCB", "FHCC")))
+        none = SummaryOptions(sites=("HCB", "FHCC"), study_incidence=False)
+        table_only = cohort_summary(session, study_db.study, coordinator, none)
+        spanish = cohort_summary(session, study_db.study, coordinator, SummaryOptions(lang="es"))
+    # CRF.md: the cohort summary reports the TRM incidence, relapse competing, at day 28 and 60.
+    assert (unasked.options.event, unasked.options.competing) == ("trm", "relapse")
+    assert {row.day for row in unasked.incidence} == {28, 60} and unasked.chart.startswith("<svg")
+    assert table_only.incidence == [] and table_only.options.event is None
+    assert {line.level_label for line in spanish.lines if line.level in ("", "missing")} == {
+        "mediana [RIC]",
+        "ausente",
+    }

@@ -8,6 +8,8 @@ import json
 import time
 import zipfile
 
+from lxml import html
+
 from app.web.cookies import COOKIE, decode
 from tests.web.conftest import SECRET_KEY, Web, idle_for, post
 
@@ -100,3 +102,38 @@ def test_the_export_form_chooses_sites_and_the_language_of_labels(web: Web) -> N
     nothing = post(coordinator, "/coordination/export", {"sites_shown": "1"}, page="/coordination")
     assert nothing.status_code == 303 and nothing.headers["location"] == "/coordination"
     assert "Tick at least one site to export." in coordinator.get("/coordination").text
+
+
+def test_the_summary_form_starts_with_the_study_incidence_and_refuses_in_place(web: Web) -> None:
+    coordinator = web.login("coordinator")
+    hub = html.fromstring(coordinator.get("/coordination").text)
+    # The study's settings: Table 1 by dose group, the TRM incidence with relapse competing (CRF.md).
+    filled = {
+        i.get("name"): i.get("value") for i in hub.xpath("//form[@action='/coordination/summary']//input")
+    }
+    assert filled == {
+        "by": "dose_group",
+        "event": "trm",
+        "event_time": "death_day",
+        "competing": "relapse",
+        "competing_time": "relapse_day",
+        "censor_time": "last_followup_day",
+    }
+    shown = coordinator.get("/coordination/summary", params=filled)
+    assert shown.status_code == 200 and "Aalen–Johansen" in shown.text
+    assert "Aalen–Johansen" in coordinator.get("/coordination/summary").text  # the study's, unasked
+    table_only = coordinator.get("/coordination/summary", params={**filled, "event": ""})
+    assert table_only.status_code == 200 and "Aalen–Johansen" not in table_only.text
+    # A variable that cannot group: the page says so above its form and keeps what was asked.
+    refused = coordinator.get("/coordination/summary", params={**filled, "by": "age_at_infusion"})
+    assert refused.status_code == 400
+    page = html.fromstring(refused.text)
+    problem = page.get_element_by_id("summary-problem").text_content()
+    assert problem == "Group by (a coded variable): 'age_at_infusion' is not a coded variable"
+    assert page.xpath("//input[@name='by']/@value") == ["age_at_infusion"]
+    # So does the export, for a top-code it cannot read.
+    data = {"formats": ["csv"], "top_code": "age_at_infusion=abc"}
+    bad = post(coordinator, "/coordination/export", data, page="/coordination")
+    assert bad.status_code == 400
+    said = html.fromstring(bad.text).get_element_by_id("export-problem").text_content()
+    assert said.startswith("Top-code (VARIABLE=N, comma-separated): ") and "VARIABLE=NUMBER" in said, said

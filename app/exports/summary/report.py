@@ -7,7 +7,7 @@ agrees with the dataset. Every variable is named by the caller or by the definit
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +26,14 @@ from app.forms.labels import label_in
 from app.forms.model import CompiledStudy
 
 BY_SETTING = "summary_by"  # a study setting naming the default grouping variable
+# Study settings naming the default cumulative incidence: the option each fills, and its setting.
+INCIDENCE_SETTINGS = {
+    "event": "summary_event",
+    "event_time": "summary_event_time",
+    "competing": "summary_competing",
+    "competing_time": "summary_competing_time",
+    "censor_time": "summary_censor_time",
+}
 WORDS = {
     "en": {"overall": "All patients", "day": "Study day", "ungrouped": "{name}: not recorded"},
     "es": {"overall": "Todos", "day": "Día de estudio", "ungrouped": "{name}: sin dato"},
@@ -48,6 +56,8 @@ class SummaryOptions:
     lang: str | None = None
     top_code: Mapping[str, Decimal | None] = field(default_factory=dict)  # as ExportOptions.top_code
     study_top_codes: bool = True
+    # Without an event of its own, the summary reports the one the study's settings name.
+    study_incidence: bool = True
 
 
 @dataclass(frozen=True)
@@ -159,11 +169,31 @@ def _text(count: int, group: Group, curve: Curve, hidden: bool, min_cell: int) -
     return hidden_text(count if curve.shown else curve.n, min_cell)
 
 
+def with_study_incidence(study: CompiledStudy, options: SummaryOptions) -> SummaryOptions:
+    """`options`, with the incidence the study's settings name if it asks for none of its own."""
+    if options.event is not None or not options.study_incidence:
+        return options
+
+    def named(option: str) -> str | None:
+        value = study.setting(INCIDENCE_SETTINGS[option])
+        return value if isinstance(value, str) else None
+
+    return replace(
+        options,
+        event=named("event"),
+        event_time=named("event_time"),
+        competing=named("competing"),
+        competing_time=named("competing_time"),
+        censor_time=named("censor_time"),
+    )
+
+
 def cohort_summary(
     session: Session, study: CompiledStudy, actor: Actor, options: SummaryOptions
 ) -> CohortSummary:
     """Table 1 and, with `event`, the cumulative incidence: for pages, or `write_summary` for files."""
     require_coordinator(actor)
+    options = with_study_incidence(study, options)
     export = checked(
         study,
         ExportOptions(

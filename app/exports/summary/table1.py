@@ -25,6 +25,11 @@ from app.exports.columns import Column, Kind, Role
 from app.forms.labels import label_in
 
 OVERALL = "__overall__"
+# What the page shows for a numeric variable's line and for the missing line, in each language.
+LEVELS = {
+    "en": {"median": "median [IQR]", "missing": "missing"},
+    "es": {"median": "mediana [RIC]", "missing": "ausente"},
+}
 UNGROUPED = "__ungrouped__"
 
 
@@ -141,8 +146,9 @@ def numeric_lines(
     frame: pl.DataFrame, column: Column, groups: list[Group], by: Column | None, min_cell: int, lang: str
 ) -> list[Line]:
     label = label_in(column.label, lang) + (f" ({column.units})" if column.units else "")
-    line = Line(column.name, label, "", "median [IQR]")
-    missing = Line(column.name, label, "missing", "missing")
+    words = LEVELS.get(lang, LEVELS["en"])
+    line = Line(column.name, label, "", words["median"])
+    missing = Line(column.name, label, "missing", words["missing"])
     values = [
         _members(frame, by, group)[column.name].cast(pl.Float64, strict=False).drop_nulls()
         for group in groups
@@ -173,7 +179,7 @@ def coded_lines(
     if column.role == Role.checkbox:
         codes = [c for c in codes if c[0] == "1"]
     lines = [Line(column.name, label, code, label_in(labels, lang)) for code, labels in codes]
-    missing = Line(column.name, label, "missing", "missing")
+    missing = Line(column.name, label, "missing", LEVELS.get(lang, LEVELS["en"])["missing"])
     # counts[g][r]: group g's count of row r, the codes' rows then "missing" (they add up to the group).
     counts: list[list[int]] = []
     known: list[int] = []
