@@ -134,6 +134,10 @@ class _Run:
             try:
                 value = cfield.parse(raw_value)
             except Invalid as exc:
+                # 'unk' for UNK: codes are written in capitals, but a typist's case is no error.
+                if text is not None and text.upper() in cfield.missing_codes:
+                    values[name] = MissingValue(text.upper())
+                    continue
                 self.issue(name, exc.code, raw_value, **exc.params)
                 invalid.add(name)
                 continue
@@ -280,6 +284,10 @@ def coerce_calc(cfield: CField, value: Any) -> Any:
             return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         if precision is not None and isinstance(value, Decimal):
             return value.quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
+    if isinstance(value, Decimal) and value == value:  # not NaN
+        # Without a declared precision, no trailing zeros: 254.925, not the 254.925000 that Decimal
+        # arithmetic carries over from its operands.
+        return value.normalize() if value != value.to_integral_value() else value.to_integral_value()
     return value
 
 

@@ -41,8 +41,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "es": "'{value}' lleva coma decimal: escríbalo con punto, {suggestion}",
     },
     "precision": {
-        "en": "'{value}' has more than {precision} decimal place(s)",
-        "es": "'{value}' tiene más de {precision} decimal(es)",
+        "en": "'{value}' has too many decimals: {precision} at most",
+        "es": "'{value}' tiene demasiados decimales: {precision} como máximo",
     },
     "not_date": {
         "en": "'{value}' is not a date (YYYY-MM-DD)",

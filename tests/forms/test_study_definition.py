@@ -14,10 +14,11 @@ import pytest
 
 from app.forms.compile import load_study
 from app.forms.engine import PatientData, Result, validate, validate_completion
-from app.forms.expr.runtime import PatientView
+from app.forms.expr.runtime import MissingValue, PatientView
 from app.forms.model import CompiledStudy
 from app.forms.problems import DefinitionError
 from app.forms.schema import Severity
+from app.forms.values import to_text
 from tests.forms.conftest import label, write_study
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
@@ -975,3 +976,26 @@ def test_dose_group(
     derived = derive(study, {}, {"anakinra": [later, first]})  # only the earliest segment decides
     assert derived["dose_group"] == group
     assert derived["anakinra_initial_mgkg_day"] == mgkg
+
+
+def test_a_calculation_without_a_declared_precision_keeps_no_trailing_zeros(study: CompiledStudy) -> None:
+    raw = {
+        "steroid_drug": 2,  # methylprednisolone: 0.1875 mg of dexamethasone per mg
+        "steroid_dose_mg": "125.0",
+        "steroid_freq_per_day": "1",
+        "steroid_start_day": 1,
+        "steroid_stop_day": 3,
+    }
+    computed = computed_ok(study, "corticosteroids", raw)
+    # Decimal arithmetic carried the operands' scale: '23.4375000' and '70.31250' before.
+    assert [to_text(computed[k]) for k in ("steroid_dexeq_mg_day", "steroid_dexeq_mg_total")] == [
+        "23.4375",
+        "70.3125",
+    ]
+
+
+def test_a_missing_data_code_in_lower_case_is_read_as_the_code(study: CompiledStudy) -> None:
+    result = check(
+        study, "demographics", {"age_at_infusion": "57", "sex": "2", "weight_kg": "70", "height_cm": "unk"}
+    )
+    assert result.ok and result.values["height_cm"] == MissingValue("UNK")
