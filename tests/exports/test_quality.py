@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from app.core.errors import Forbidden
+from app.exports.quality.render import render_quality_html
 from app.exports.quality.report import QualityReport, quality_report
 from tests.exports.conftest import Api, StudyDb
 
@@ -89,3 +91,10 @@ def test_api_returns_the_csv_scoped_to_the_caller(api: Api, study_db: StudyDb) -
     refused = api.call("GET", "/api/v1/quality?site=FHCC", "entry_hcb")
     assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
     assert api.call("GET", "/api/v1/quality", "admin").status_code == 403
+
+
+def test_the_page_tells_answered_queries_from_open_ones(report: QualityReport) -> None:
+    answered = replace(report.queries[0], status="answered")
+    page = render_quality_html(replace(report, queries=[answered, *report.queries[1:]]))
+    assert "Unresolved queries (open or answered)" in page
+    assert "(1 answered, awaiting the monitor)" in page  # as the dashboard tells them apart

@@ -23,7 +23,8 @@ WORDS = {
         "completeness": "Completeness",
         "soft": "Values outside the expected range",
         "checks": "Failing checks",
-        "queries": "Open queries",
+        "queries": "Unresolved queries (open or answered)",
+        "answered": "answered, awaiting the monitor",
         "oldest": "Oldest query (days)",
         "completeness_help": (
             "Of the form instances where a field is asked (its show-if holds), how many hold a value, "
@@ -53,7 +54,8 @@ WORDS = {
         "completeness": "Compleción",
         "soft": "Valores fuera del rango esperado",
         "checks": "Comprobaciones que fallan",
-        "queries": "Consultas abiertas",
+        "queries": "Consultas sin cerrar (abiertas o respondidas)",
+        "answered": "respondidas, pendientes del monitor",
         "oldest": "Consulta más antigua (días)",
         "completeness_help": (
             "De los formularios en que se pregunta un campo (se cumple su condición), cuántos tienen un "
@@ -154,6 +156,7 @@ def _sites(report: QualityReport) -> list[dict[str, Any]]:
                 "soft": [f for f in report.findings if f.site == code and f.kind == "soft_range"],
                 "checks": [f for f in report.findings if f.site == code and f.kind == "check"],
                 "queries": queries,
+                "answered": sum(1 for q in queries if q.status == "answered"),
                 "oldest": max((q.age_days for q in queries), default=""),
             }
         )
