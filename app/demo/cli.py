@@ -28,7 +28,12 @@ def demo(
             seed_patients(session, study, site.code, patients_per_site, seed, report)
     typer.echo(
         f"{report.users_created} users and {report.patients_created} patients created "
-        f"({report.instances_saved} form instances saved, {report.instances_skipped} skipped)."
+        f"({report.instances_saved} form instances saved"
+        + (
+            f", {report.instances_skipped} left out: random values broke one of the study's checks)."
+            if report.instances_skipped
+            else ")."
+        )
     )
     typer.echo(f"Demo logins (password '{password}'):")
     for login in report.logins:

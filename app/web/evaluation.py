@@ -6,6 +6,7 @@ The live preview and the page rendered after a save both come from here, and bot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,8 +55,15 @@ class Evaluation:
         }
 
 
-def raw_from_post(cform: CForm, posted: FormData) -> dict[str, Any]:
-    """The study variables of a posted form: one text per field, a list of codes per multiple choice."""
+# A decimal written as Spanish readers write it: digits, one comma, digits (no thousands separator).
+_COMMA_DECIMAL = re.compile(r"[-+]?\d+,\d+")
+
+
+def raw_from_post(cform: CForm, posted: FormData, *, decimal_comma: bool = False) -> dict[str, Any]:
+    """The study variables of a posted form: one text per field, a list of codes per multiple choice.
+
+    With `decimal_comma` (a page in a language that writes 70,5), a decimal field's comma is read as
+    the point the data keep; elsewhere the engine refuses 70,5 and suggests 70.5."""
     raw: dict[str, Any] = {}
     for cfield in cform.inputs:
         name = cfield.name
@@ -66,6 +74,12 @@ def raw_from_post(cform: CForm, posted: FormData) -> dict[str, Any]:
             continue
         value = posted.get(name)
         if isinstance(value, str) and value.strip():
+            if (
+                decimal_comma
+                and cfield.spec.type == FieldType.decimal
+                and _COMMA_DECIMAL.fullmatch(value.strip())
+            ):
+                value = value.strip().replace(",", ".")
             raw[name] = value
     return raw
 

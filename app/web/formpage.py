@@ -104,6 +104,9 @@ def show(
     return page(request, "form.html", status=status, form=form_page, title=form_page.title)
 
 
+COMMA_LANGUAGES = frozenset({"es"})  # page languages whose readers write a decimal comma
+
+
 def save(
     request: Request,
     session: Session,
@@ -116,7 +119,7 @@ def save(
     new: bool = False,
 ) -> Response:
     cform = form_of(study, form)
-    raw = raw_from_post(cform, posted)
+    raw = raw_from_post(cform, posted, decimal_comma=actor.language in COMMA_LANGUAGES)
     version, reason = text_of(posted, "_version"), text_of(posted, "_reason")
     try:
         outcome = save_form(
@@ -248,7 +251,7 @@ def preview(
     cform = form_of(study, form)
     patient = load_patient(session, study, get_record(session, actor, record_id))
     number = instance if instance is not None else patient.next_instance(form) if cform.repeating else 1
-    raw = raw_from_post(cform, posted)
+    raw = raw_from_post(cform, posted, decimal_comma=actor.language in COMMA_LANGUAGES)
     evaluation = evaluate(study, cform, raw, patient.data, number, Translator(actor.language))
     return json_response(request, evaluation.as_json())
 

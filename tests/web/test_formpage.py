@@ -411,3 +411,17 @@ def test_a_half_filled_form_is_saved_and_cannot_be_marked_complete_yet(web: Web)
     assert stored(web, record_id, "demographics") == {"age_at_infusion": "57"}
     refused = post(client, url + "/status", {"_action": "complete", "_version": "1"}, page=url)
     assert refused.status_code == 422 and "a value is required" in refused.text
+
+
+def test_a_spanish_page_reads_a_decimal_comma_and_an_english_one_explains_it(web: Web) -> None:
+    spanish = web.login("entry_hcb")
+    record_id = web.new_patient(spanish)
+    url = form_url(record_id, "demographics")
+    assert save(spanish, url, {**DEMOGRAPHICS, "weight_kg": "70,5", "_version": "0"}).status_code == 303
+    assert stored(web, record_id, "demographics")["weight_kg"] == "70.5"
+    english = web.login("entry_fhcc")
+    other = web.new_patient(english)
+    refused = save(
+        english, form_url(other, "demographics"), {**DEMOGRAPHICS, "weight_kg": "70,5", "_version": "0"}
+    )
+    assert refused.status_code == 422 and "write it with a point, 70.5" in refused.text
