@@ -182,9 +182,7 @@ def _compile_field(resolver: _Resolver, form: Form, source: Source, index: int, 
     cfield.outside_soft = outside_check(cfield.soft)
     cfield.refused = spec.identifier and resolver.raw.study.privacy.refuse_identifiers
     # What an upload refuses in any cell (app/forms/identifiers.py), a form refuses in free text.
-    cfield.screened = (
-        spec.type in (FieldType.text, FieldType.notes) and resolver.raw.study.privacy.refuse_identifiers
-    )
+    cfield.screened = spec.type in (FieldType.text, FieldType.notes)  # as uploads, whatever the study says
     return cfield
 
 

@@ -135,8 +135,12 @@ class _Run:
                 value = cfield.parse(raw_value)
             except Invalid as exc:
                 # 'unk' for UNK: codes are written in capitals, but a typist's case is no error.
-                if text is not None and text.upper() in cfield.missing_codes:
-                    values[name] = MissingValue(text.upper())
+                if text is not None and text.upper() in all_missing:
+                    if text.upper() in cfield.missing_codes:
+                        values[name] = MissingValue(text.upper())
+                    else:
+                        self.issue(name, "missing_code_not_allowed", raw_value)
+                        invalid.add(name)
                     continue
                 self.issue(name, exc.code, raw_value, **exc.params)
                 invalid.add(name)

@@ -51,7 +51,8 @@ IDENTIFIER_VALUES: dict[str, tuple[re.Pattern[str], Labels]] = {
         {"en": "a calendar date with a month name", "es": "una fecha de calendario con el nombre del mes"},
     ),
     "record_number": (
-        re.compile(r"\b(MRN|NHC|DNI|NIE|NIF|SSN|NUSS|CIP|NUHSA)\b\W{0,3}[A-Z]{0,3}\d", re.IGNORECASE),
+        # Not CIP (a Catalan health card, but also ciprofloxacin: "CIP 500 mg"); "MRN12345" too.
+        re.compile(r"\b(MRN|NHC|DNI|NIE|NIF|SSN|NUSS|NUHSA)\W{0,3}[A-Z]{0,3}\d", re.IGNORECASE),
         {"en": "a labelled record number", "es": "un número de historia o identificación"},
     ),
 }

@@ -171,16 +171,16 @@ def transition(session: Session, actor: Actor, query_id: int, action: str, text:
     """Answer (site data manager), close, cancel or reopen (monitor) a query, with a message; as in
     REDCap, a monitor may close one without a word."""
     roles, sources, target = TRANSITIONS[action]
-    if not text.strip() and action != "close":
-        raise ValidationFailed(
-            f"a message is required to {action} a query",
-            errors=[{"field": "text", "code": "required", "message": "a message is required"}],
-        )
     view = get_query(session, actor, query_id)
     if actor.role not in roles:
         raise Forbidden(f"a {actor.role} cannot {action} a query")
     if view.query.status not in sources:
         raise Conflict(f"query {query_id} is {view.query.status}: it cannot be {action}ed")
+    if not text.strip() and action != "close":
+        raise ValidationFailed(
+            f"a message is required to {action} a query",
+            errors=[{"field": "text", "code": "required", "message": "a message is required"}],
+        )
     record = session.scalar(select(Record).where(Record.id == view.query.record_pk))
     assert record is not None
     view.query.status = target

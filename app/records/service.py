@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
@@ -221,6 +222,21 @@ def issue_dict(issue: Issue, language: str) -> dict[str, Any]:
     }
 
 
+def _same_numbers_kept(old: dict[str, str], new: dict[str, str], computed: dict[str, Any]) -> dict[str, str]:
+    """`new`, with the stored text of each calculated number that has not changed in value: '400.0'
+    stored before calculations dropped trailing zeros is still 400, and no change (none to audit,
+    to withdraw a verification for, or to refuse under a lock)."""
+    for name, value in computed.items():
+        stored = old.get(name)
+        if isinstance(value, Decimal | int) and stored is not None and stored != new.get(name):
+            try:
+                if Decimal(stored) == value:
+                    new[name] = stored
+            except InvalidOperation:
+                pass
+    return new
+
+
 def _diff(old: dict[str, str], new: dict[str, str]) -> list[dict[str, Any]]:
     if not old:  # a new instance (the bulk of an upload): every value is new
         return [{"field": name, "old": None, "new": new[name]} for name in sorted(new)]
@@ -248,7 +264,8 @@ def save_form(
     """Validate raw values for one form instance and store what changed, with its audit event.
 
     The instance is replaced by `raw`. Hard errors raise ValidationFailed and change nothing;
-    warnings save the data and open a data query each. A caller saving several forms of one
+    warnings save the data and open a data query each, except a required value still blank (the
+    site's to fill before completing the form). A caller saving several forms of one
     patient passes the `patient` it loaded, which each save keeps up to date.
     """
     require_writer(actor)
@@ -329,7 +346,10 @@ def plan_save(
             spec = cform.fields.get(name)
             if name not in values and spec is not None and spec.is_input:
                 values[name] = text
-    result = validate(study, form, values, patient=patient.data, instance=number)
+    # A form marked complete stays complete only while its completion checks hold: an edit of it
+    # (with a reason) is checked as completing it would be, required values included.
+    finished = live and before.status in ("complete", "verified")
+    result = validate(study, form, values, patient=patient.data, instance=number, completing=finished)
     if not result.ok:
         errors = [issue_dict(i, actor.language) for i in result.errors]
         raise ValidationFailed(
@@ -337,7 +357,7 @@ def plan_save(
             errors=errors,
         )
     typed = {**result.values, **result.computed}
-    after = to_stored(typed)
+    after = _same_numbers_kept(before.data, to_stored(typed), result.computed)
     changes = _diff(before.data, after)
     if before.status in ("complete", "verified") and changes and not (reason and reason.strip()):
         raise reason_required(
@@ -409,7 +429,8 @@ def _recalculate_readers(
             )
             row = patient.row(reader.name, number)
             assert row is not None
-            after = {**{k: v for k, v in row.data.items() if k not in computed}, **to_stored(computed)}
+            fresh = {**{k: v for k, v in row.data.items() if k not in computed}, **to_stored(computed)}
+            after = _same_numbers_kept(row.data, fresh, computed)
             changes = _diff(row.data, after)
             if not changes:
                 continue

@@ -30,6 +30,8 @@ from app.web.render import json_response, page, redirect, set_flash
 router = APIRouter(route_class=HtmlRoute, dependencies=[Depends(check_csrf)], include_in_schema=False)
 FORM = "/records/{record_id}/forms/{form}"
 
+COMMA_LANGUAGES = frozenset({"es"})  # page languages whose readers write a decimal comma
+
 
 def load_instance(
     session: Session,
@@ -102,9 +104,6 @@ def show(
         form_page.conflict = conflict_rows(study, cform, state.data, evaluation.canonical, t)
         form_page.version = str(state.version)
     return page(request, "form.html", status=status, form=form_page, title=form_page.title)
-
-
-COMMA_LANGUAGES = frozenset({"es"})  # page languages whose readers write a decimal comma
 
 
 def save(

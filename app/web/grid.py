@@ -6,7 +6,6 @@ queries) plus three aggregates over the whole selection; all of it starts from `
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, func, or_, select
@@ -70,7 +69,6 @@ def shown_status(status: str, locked: bool) -> str:
 
 
 PSEUDONYM_PREFIX = 8  # a shorter search is a study ID's digits, not a pseudonym
-_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def selection(actor: Actor, site: str | None, search: str) -> Select[Record]:
@@ -80,9 +78,10 @@ def selection(actor: Actor, site: str | None, search: str) -> Select[Record]:
     text = search.strip()
     if text:
         matches = Record.record_id.contains(text.upper(), autoescape=True)
-        if len(text) >= PSEUDONYM_PREFIX and _HEX.fullmatch(text):
+        if len(text) >= PSEUDONYM_PREFIX:
             # A site finds a patient from its own linkage file: MRN -> pseudonym -> study ID.
-            matches = or_(matches, Record.site_pseudonym.startswith(text.lower(), autoescape=True))
+            pseudonym = func.lower(Record.site_pseudonym)
+            matches = or_(matches, pseudonym.startswith(text.lower(), autoescape=True))
         query = query.where(matches)
     return query
 

@@ -240,3 +240,18 @@ def test_the_study_settings_name_the_default_incidence(study_db: StudyDb) -> Non
         "mediana [RIC]",
         "ausente",
     }
+
+
+def test_what_the_coordinator_gives_stands_beside_the_study_incidence(study_db: StudyDb) -> None:
+    with study_db.sessions() as session:
+        coordinator = study_db.actor(session, "coordinator")
+        options = SummaryOptions(sites=("HCB", "FHCC"), censor_time="death_day")
+        summary = cohort_summary(session, study_db.study, coordinator, options)
+        hidden = SummaryOptions(sites=("HCB", "FHCC"), min_cell=2)
+        small = cohort_summary(session, study_db.study, coordinator, hidden)
+    assert (summary.options.event, summary.options.censor_time) == ("trm", "death_day")
+    # Everyone's curve has 2 patients, but 1 event by day 60, which the table hides as '<2': the
+    # curve's step (1 of 2) would show it, so no curve is drawn.
+    overall = small.curves[0]
+    assert overall.n == 2 and [r.events for r in small.incidence if r.key == "__overall__"][-1] == "<2"
+    assert not any(curve.shown and curve.steps for curve in small.curves)

@@ -564,3 +564,15 @@ def test_free_text_that_looks_like_an_identifier_is_refused_as_in_an_upload(api:
     assert api.audit_count() == before
     fine = api.call("POST", url, json={"values": {**infection, "infection_organism": "E. coli ESBL"}})
     assert fine.status_code == 201, fine.text
+
+
+def test_an_edit_of_a_complete_form_may_not_blank_a_required_value(api: Api) -> None:
+    record_id = api.new_record()
+    put_demographics(api, record_id)
+    assert status(api, record_id, "complete", "entry_hcb").status_code == 200
+    blank = {k: v for k, v in DEMOGRAPHICS.items() if k != "weight_kg"}
+    refused = put_demographics(api, record_id, blank, body={"reason": "chart re-read"})
+    assert refused.status_code == 422, refused.text
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [("weight_kg", "required")]
+    read = api.call("GET", f"/api/v1/records/{record_id}/forms/demographics").json()
+    assert (read["status"], read["values"]["weight_kg"]) == ("complete", 70.5)

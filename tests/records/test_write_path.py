@@ -71,3 +71,34 @@ def test_a_save_refused_by_a_locked_reader_leaves_the_patient_as_it_was(api: Api
         assert patient.rows == rows and patient.data.once == once
         assert patient.data.repeating["anakinra"] == dose_row
         session.rollback()
+
+
+def test_a_calculated_number_stored_with_trailing_zeros_is_not_a_change(api: Api) -> None:
+    # Stored before calculations dropped their trailing zeros: '800.0' is still 800.
+    record_id = api.new_record()
+    api.call("PUT", f"/api/v1/records/{record_id}/forms/demographics", json={"values": VALUES})
+    dose = {
+        "anakinra_start_day": "5",
+        "anakinra_dose_mg": "200",
+        "anakinra_freq": "4",
+        "anakinra_route": "2",
+        "anakinra_indication": "1",
+    }
+    api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": dose})
+    app = api.client.app
+    with app.state.session_factory.begin() as session:  # type: ignore[attr-defined]
+        row = session.scalars(
+            select(FormData).where(FormData.form == "anakinra").order_by(FormData.id.desc())
+        ).first()
+        assert row is not None and row.data["anakinra_mg_day"] == "800"
+        row.data = {**row.data, "anakinra_mg_day": "800.0"}
+    url = f"/api/v1/records/{record_id}/forms/anakinra/1/status"
+    api.call("POST", url, json={"action": "complete"})
+    assert api.call("POST", url, "manager_hcb", json={"action": "lock"}).status_code == 200
+    # A save that changes nothing the locked entry reads goes through, and leaves it as stored.
+    saved = api.call(
+        "PUT", f"/api/v1/records/{record_id}/forms/demographics", json={"values": {**VALUES, "ecog": "2"}}
+    )
+    assert saved.status_code == 200, saved.text
+    kept = api.call("GET", f"/api/v1/records/{record_id}/forms/anakinra/1").json()
+    assert kept["locked"] is True and kept["version"] == 3

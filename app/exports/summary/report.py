@@ -145,6 +145,11 @@ def _incidence(summary: CohortSummary, frame: pl.DataFrame, columns: dict[str, C
                     curve.key,
                 )
             )
+    for g, curve in enumerate(summary.curves):
+        # A curve's steps are its events over its numbers at risk: drawn where the table hides
+        # either, it would show what the table hides.
+        if any(events[day][g] or at_risk[day][g] for day in o.days):
+            curve.shown = False
     title = label_in(columns[o.event].label, summary.lang)
     words = WORDS.get(summary.lang, WORDS["en"])
     summary.chart = svg(summary.curves, o.days, title, words["day"])
@@ -178,13 +183,14 @@ def with_study_incidence(study: CompiledStudy, options: SummaryOptions) -> Summa
         value = study.setting(INCIDENCE_SETTINGS[option])
         return value if isinstance(value, str) else None
 
+    # What the coordinator did give (a censoring day of their own, say) stands.
     return replace(
         options,
         event=named("event"),
-        event_time=named("event_time"),
-        competing=named("competing"),
-        competing_time=named("competing_time"),
-        censor_time=named("censor_time"),
+        event_time=options.event_time or named("event_time"),
+        competing=options.competing or named("competing"),
+        competing_time=options.competing_time or named("competing_time"),
+        censor_time=options.censor_time or named("censor_time"),
     )
 
 
