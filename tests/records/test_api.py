@@ -13,6 +13,13 @@ from tests.apiclient import REPO
 from tests.records.conftest import Api
 
 DEMOGRAPHICS = {"age_at_infusion": "57", "sex": "2", "weight_kg": "70.5", "height_cm": "165.0", "ecog": "1"}
+DOSE = {  # 200 mg four times a day: 11.35 mg/kg/d at 70.5 kg
+    "anakinra_start_day": "5",
+    "anakinra_dose_mg": "200",
+    "anakinra_freq": "4",
+    "anakinra_route": "2",
+    "anakinra_indication": "1",
+}
 
 
 def put_demographics(api: Api, record_id: str, values: dict[str, Any] | None = None, **kwargs: Any) -> Any:
@@ -169,14 +176,7 @@ def test_a_cancelled_query_is_not_raised_again_on_unchanged_data(api: Api) -> No
 def test_a_recalculated_dose_per_kg_opens_and_answers_its_range_query(api: Api) -> None:
     record_id = api.new_record()
     put_demographics(api, record_id)  # 70.5 kg
-    dose = {
-        "anakinra_start_day": "5",
-        "anakinra_dose_mg": "200",
-        "anakinra_freq": "4",
-        "anakinra_route": "2",
-        "anakinra_indication": "1",
-    }
-    added = api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": dose})
+    added = api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": DOSE})
     assert added.status_code == 201 and added.json()["computed"]["anakinra_mgkg_day"] == 11.35
     put_demographics(api, record_id, {**DEMOGRAPHICS, "weight_kg": "60.0"})  # 13.33 mg/kg/d: above 12
     assert ("anakinra", 1, "anakinra_mgkg_day", "open") in queries_of(api, record_id)
@@ -461,15 +461,6 @@ def test_a_form_with_calculations_can_be_marked_complete(api: Api) -> None:
     )
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "complete" and done.json()["computed"]["crs_grade"] == 3
-
-
-DOSE = {
-    "anakinra_start_day": "5",
-    "anakinra_dose_mg": "200",
-    "anakinra_freq": "4",
-    "anakinra_route": "2",
-    "anakinra_indication": "1",
-}
 
 
 def test_a_change_that_would_recalculate_a_locked_form_is_refused(api: Api) -> None:

@@ -12,6 +12,7 @@ from app.records import changes, service
 from app.records.patient import load_patient
 from app.records.scope import get_record
 from tests.apiclient import Api
+from tests.records.test_api import DOSE
 
 VALUES = {"age_at_infusion": "57", "sex": "2", "height_cm": "165.0", "weight_kg": "70.0", "ecog": "1"}
 
@@ -43,20 +44,22 @@ def test_a_change_planned_on_an_old_version_is_refused_and_nothing_is_stored(api
         session.rollback()
 
 
+def with_a_dose(api: Api, record_id: str) -> None:
+    """Demographics (70 kg) and one anakinra entry, whose dose per kg reads the weight."""
+    api.call("PUT", f"/api/v1/records/{record_id}/forms/demographics", json={"values": VALUES})
+    api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": DOSE})
+
+
+def lock_the_dose(api: Api, record_id: str) -> None:
+    url = f"/api/v1/records/{record_id}/forms/anakinra/1/status"
+    assert api.call("POST", url, json={"action": "complete"}).status_code == 200
+    assert api.call("POST", url, "manager_hcb", json={"action": "lock"}).status_code == 200
+
+
 def test_a_save_refused_by_a_locked_reader_leaves_the_patient_as_it_was(api: Api) -> None:
     record_id = api.new_record()
-    api.call("PUT", f"/api/v1/records/{record_id}/forms/demographics", json={"values": VALUES})
-    dose = {
-        "anakinra_start_day": "5",
-        "anakinra_dose_mg": "200",
-        "anakinra_freq": "4",
-        "anakinra_route": "2",
-        "anakinra_indication": "1",
-    }
-    api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": dose})
-    url = f"/api/v1/records/{record_id}/forms/anakinra/1/status"
-    api.call("POST", url, json={"action": "complete"})
-    assert api.call("POST", url, "manager_hcb", json={"action": "lock"}).status_code == 200
+    with_a_dose(api, record_id)
+    lock_the_dose(api, record_id)
     app = api.client.app
     study = app.state.study  # type: ignore[attr-defined]
     with app.state.session_factory() as session:  # type: ignore[attr-defined]
@@ -76,15 +79,7 @@ def test_a_save_refused_by_a_locked_reader_leaves_the_patient_as_it_was(api: Api
 def test_a_calculated_number_stored_with_trailing_zeros_is_not_a_change(api: Api) -> None:
     # Stored before calculations dropped their trailing zeros: '800.0' is still 800.
     record_id = api.new_record()
-    api.call("PUT", f"/api/v1/records/{record_id}/forms/demographics", json={"values": VALUES})
-    dose = {
-        "anakinra_start_day": "5",
-        "anakinra_dose_mg": "200",
-        "anakinra_freq": "4",
-        "anakinra_route": "2",
-        "anakinra_indication": "1",
-    }
-    api.call("POST", f"/api/v1/records/{record_id}/forms/anakinra", json={"values": dose})
+    with_a_dose(api, record_id)
     app = api.client.app
     with app.state.session_factory.begin() as session:  # type: ignore[attr-defined]
         row = session.scalars(
@@ -92,9 +87,7 @@ def test_a_calculated_number_stored_with_trailing_zeros_is_not_a_change(api: Api
         ).first()
         assert row is not None and row.data["anakinra_mg_day"] == "800"
         row.data = {**row.data, "anakinra_mg_day": "800.0"}
-    url = f"/api/v1/records/{record_id}/forms/anakinra/1/status"
-    api.call("POST", url, json={"action": "complete"})
-    assert api.call("POST", url, "manager_hcb", json={"action": "lock"}).status_code == 200
+    lock_the_dose(api, record_id)
     # A save that changes nothing the locked entry reads goes through, and leaves it as stored.
     saved = api.call(
         "PUT", f"/api/v1/records/{record_id}/forms/demographics", json={"values": {**VALUES, "ecog": "2"}}
