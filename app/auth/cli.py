@@ -6,13 +6,13 @@ Every change is audited with the SYSTEM actor (source "cli").
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from app.auth import passwords, service, tokens
 from app.auth.actor import SYSTEM, Role
-from app.core.cli_context import configured_study, transaction
+from app.core.cli_context import configured_study, fail, transaction
 from app.core.errors import DomainError
 from app.models import ApiToken, User
 from app.sites.service import sync_sites
@@ -55,11 +55,11 @@ def add_user(
     """
     study = configured_study()
     if language not in study.spec.languages:
-        _fail(f"unknown language '{language}' (the study's languages: {', '.join(study.spec.languages)})")
+        fail(f"unknown language '{language}' (the study's languages: {', '.join(study.spec.languages)})")
     try:
         service.check_role_and_site(role, site)
     except DomainError as exc:
-        _fail(exc.detail)
+        fail(exc.detail)
     password, generated = _read_password(password_stdin)
     with transaction() as session:
         sync_sites(session, study)
@@ -166,7 +166,7 @@ def _read_password(from_stdin: bool) -> tuple[str, bool]:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            _fail("--password-stdin given but stdin held no password")
+            fail("--password-stdin given but stdin held no password")
         return password, False
     if sys.stdin.isatty():
         entered: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -207,8 +207,3 @@ def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(row[column]) for row in [headers, *rows]) for column in range(len(headers))]
     for row in [headers, *rows]:
         typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)

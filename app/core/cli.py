@@ -7,7 +7,7 @@ import uvicorn
 from sqlalchemy import make_url
 
 from app.core import migrations
-from app.core.cli_context import require_current_database
+from app.core.cli_context import fail, require_current_database
 from app.core.settings import get_settings
 
 db_app = typer.Typer(
@@ -31,8 +31,7 @@ def upgrade(
     try:
         migrations.upgrade(url, revision)
     except migrations.MigrationsNotFound as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+        fail(str(error))
     shown = make_url(url).render_as_string(hide_password=True)
     typer.echo(f"Database {shown} upgraded to {revision}.")
 

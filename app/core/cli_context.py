@@ -1,8 +1,10 @@
-"""What CLI commands share: one transaction on the configured database, the configured study."""
+"""What CLI commands share: one transaction on the configured database, the configured study, and
+one way to stop with an error (`fail`)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from sqlalchemy import make_url
@@ -18,16 +20,20 @@ from app.forms.model import CompiledStudy
 from app.forms.problems import DefinitionError
 
 
+def fail(message: str) -> NoReturn:
+    """The one way a command reports what stops it: one line on stderr, exit code 1."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
 def configured_study() -> CompiledStudy:
     """The study in EDC_FORMS_DIR; a broken definition prints its problems and exits 1."""
     directory = get_settings().forms_dir
     if not directory.is_dir():
-        typer.echo(
-            f"error: no study definition folder '{directory}' in {Path.cwd()}: "
-            "run edc from the project folder, or set EDC_FORMS_DIR",
-            err=True,
+        fail(
+            f"no study definition folder '{directory}' in {Path.cwd()}: "
+            "run edc from the project folder, or set EDC_FORMS_DIR"
         )
-        raise typer.Exit(1)
     try:
         return load_study(directory)
     except DefinitionError as exc:
@@ -50,11 +56,9 @@ def transaction() -> Iterator[Session]:
         with make_session_factory(engine).begin() as session:
             yield session
     except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
+        fail(exc.detail)
     except SQLAlchemyError as exc:
-        typer.echo(f"error: database error: {_first_line(exc)} (has `edc db upgrade` been run?)", err=True)
-        raise typer.Exit(1) from None
+        fail(f"database error: {_first_line(exc)} (has `edc db upgrade` been run?)")
     finally:
         engine.dispose()
 
@@ -68,13 +72,9 @@ def require_current_database() -> None:
     try:
         current = migrations.is_current(url)
     except SQLAlchemyError as exc:
-        typer.echo(f"error: cannot read the database {shown}: {_first_line(exc)}", err=True)
-        raise typer.Exit(1) from None
+        fail(f"cannot read the database {shown}: {_first_line(exc)}")
     if not current:
-        typer.echo(
-            f"error: the database {shown} is not at this version's schema: run `edc db upgrade`", err=True
-        )
-        raise typer.Exit(1)
+        fail(f"the database {shown} is not at this version's schema: run `edc db upgrade`")
 
 
 def _first_line(exc: SQLAlchemyError) -> str:
@@ -91,9 +91,7 @@ def _refuse_missing_sqlite_file(url: str) -> None:
         return
     path = Path(parsed.database).resolve()
     if not path.exists():
-        typer.echo(
-            f"error: no database at {path}: run edc from the project folder (where `make run` made "
-            "it), set EDC_DATABASE_URL, or create it with `edc db upgrade`",
-            err=True,
+        fail(
+            f"no database at {path}: run edc from the project folder (where `make run` made "
+            "it), set EDC_DATABASE_URL, or create it with `edc db upgrade`"
         )
-        raise typer.Exit(1)

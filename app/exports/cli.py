@@ -6,14 +6,14 @@ The writers (polars, pandas, pyreadstat, lxml) are imported when a command runs,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.auth.service import actor_for_user, user_by_email
-from app.core.cli_context import configured_study, transaction
+from app.core.cli_context import configured_study, fail, transaction
 from app.core.errors import DomainError, Forbidden
 from app.exports.options import FORMATS, ExportOptions, parse_top_code, split_list
 
@@ -47,11 +47,6 @@ def cli_actor(session: Session, email: str) -> Actor:
     if not user.active:
         raise Forbidden(f"{user.email} is deactivated")
     return actor_for_user(session, user, "cli")
-
-
-def fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
 
 
 EXPORT_HELP = (

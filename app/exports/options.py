@@ -22,7 +22,19 @@ STATUSES = ("complete", "verified")
 
 
 class BadOption(DomainError):
-    """An option that cannot be honoured (unknown format, site, language, variable...)."""
+    """An option that cannot be honoured (unknown format, site, language, variable...).
+
+    `option` names the CLI flag at fault, if one is, and `problem` says what is wrong without it,
+    so that a page can name its own field instead of the flag."""
+
+    def __init__(self, detail: str, *, option: str | None = None, problem: str | None = None) -> None:
+        super().__init__(detail)
+        self.option, self.problem = option, problem
+
+    @classmethod
+    def of(cls, option: str, problem: str) -> BadOption:
+        """`--by: 'x' is not a coded variable`, with its parts kept."""
+        return cls(f"{option}: {problem}", option=option, problem=problem)
 
 
 class NothingToExport(DomainError):
@@ -85,7 +97,8 @@ def parse_top_code(values: Iterable[str] | None) -> dict[str, Decimal | None]:
                 raise InvalidOperation
             limits[name.strip()] = number
         except InvalidOperation:
-            raise BadOption(f"--top-code wants VARIABLE=NUMBER or VARIABLE=none, not '{value}'") from None
+            problem = f"wants VARIABLE=NUMBER or VARIABLE=none, not '{value}'"
+            raise BadOption(f"--top-code {problem}", option="--top-code", problem=problem) from None
     return limits
 
 
@@ -160,6 +173,6 @@ def check_numeric_variable(study: CompiledStudy, name: str, option: str) -> None
     """A variable that can be compared with a number: a measurement, not a code."""
     column = variable_column(study, name)
     if column is None:
-        raise BadOption(f"{option}: the study has no variable '{name}'")
+        raise BadOption.of(option, f"the study has no variable '{name}'")
     if not column.numeric or column.codes:
-        raise BadOption(f"{option}: '{name}' is not a numeric variable")
+        raise BadOption.of(option, f"'{name}' is not a numeric variable")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from app.core.cli_context import fail
 from app.forms.compile import load_study
 from app.forms.model import CompiledStudy
 from app.forms.problems import DefinitionError
@@ -95,8 +96,7 @@ def import_redcap(
     try:
         report = import_dictionary(dictionary, out, study_id)
     except RedcapError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(str(exc))
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if not report.ok:
@@ -119,8 +119,7 @@ def export_redcap(
     try:
         warnings = export_dictionary(study, out, lang or study.spec.languages[0])
     except (RedcapError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(str(exc))
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"wrote {out}")

@@ -72,6 +72,19 @@ class Patient:
         else:
             self.data.once[row.form] = values
 
+    def record_complete(self, study: CompiledStudy, apart: tuple[str, int] | None = None) -> bool:
+        """Whether the whole record is complete, leaving out the instance `apart` (the one being
+        completed): every live form instance complete or verified, and every once-form there. That
+        is when the study's record-level completion checks apply."""
+        for key, row in self.rows.items():
+            if key != apart and row.live and row.status not in ("complete", "verified"):
+                return False
+        return all(
+            (name, 1) in self.rows and self.rows[(name, 1)].live
+            for name, cform in study.forms.items()
+            if not cform.repeating
+        )
+
     def forget(self, study: CompiledStudy, form: str, instance: int) -> None:
         """Drop a planned instance that will not be stored (its save was refused)."""
         self.rows.pop((form, instance), None)

@@ -509,13 +509,7 @@ def delete_instance(
 def _check_still_complete(study: CompiledStudy, actor: Actor, patient: Patient, what: str) -> None:
     """A record whose forms are all complete passed the study's completion checks: a deletion may
     not leave it complete and failing them (the last anakinra entry of a complete record, say)."""
-    live = [row for row in patient.rows.values() if row.live]
-    once_there = all(
-        (name, 1) in patient.rows and patient.rows[(name, 1)].live
-        for name, cform in study.forms.items()
-        if not cform.repeating
-    )
-    if not once_there or any(row.status not in ("complete", "verified") for row in live):
+    if not patient.record_complete(study):
         return
     failing = [i for i in validate_completion(study, patient.data) if i.severity == Severity.error]
     if failing:

@@ -126,7 +126,7 @@ def _check_completion(
     }
     result = validate(study, form, inputs, patient=patient.data, instance=number, completing=True)
     errors = [issue_dict(i, language) for i in result.errors]
-    if _is_last_open_form(study, patient, form, number):
+    if patient.record_complete(study, apart=(form, number)):  # completing it completes the record
         errors += [
             issue_dict(i, language) for i in validate_completion(study, patient.data) if i.severity == "error"
         ]
@@ -134,15 +134,3 @@ def _check_completion(
         raise ValidationFailed(
             f"'{form}' cannot be marked complete: {len(errors)} check(s) fail", errors=errors
         )
-
-
-def _is_last_open_form(study: CompiledStudy, patient: Patient, form: str, number: int) -> bool:
-    """Whether completing this instance completes the whole record (every form with data complete)."""
-    for (other, instance), row in patient.rows.items():
-        if (other, instance) == (form, number) or not row.live:
-            continue
-        if row.status == "incomplete":
-            return False
-    return all(
-        name in {f for f, _ in patient.rows} for name in study.forms if not study.forms[name].repeating
-    )

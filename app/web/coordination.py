@@ -100,9 +100,8 @@ def _coordination_page(
 
 def _problem(t: Translator, exc: BadOption) -> str:
     """An option's problem as the page names it: by the field's label, not the CLI's flag."""
-    flag, _, rest = exc.detail.partition(" ")  # "--by: 'x' is not...", "--top-code wants..."
-    key = OPTION_FIELDS.get(flag.rstrip(":"))
-    return f"{t(key)}: {rest}" if key and rest else exc.detail
+    key = OPTION_FIELDS.get(exc.option or "")
+    return f"{t(key)}: {exc.problem}" if key and exc.problem else exc.detail
 
 
 @router.get("/coordination/quality")

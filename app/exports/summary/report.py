@@ -87,7 +87,7 @@ class CohortSummary:
 
 def _column(columns: dict[str, Column], name: str, option: str) -> Column:
     if name not in columns:
-        raise BadOption(f"{option}: the patients table has no variable '{name}'")
+        raise BadOption.of(option, f"the patients table has no variable '{name}'")
     return columns[name]
 
 
@@ -113,9 +113,8 @@ def _incidence(summary: CohortSummary, frame: pl.DataFrame, columns: dict[str, C
     if o.event is None:
         return
     if o.event_time is None or o.censor_time is None or (o.competing and o.competing_time is None):
-        raise BadOption(
-            "--event needs --event-time and --censor-time (and --competing-time with --competing)"
-        )
+        problem = "needs --event-time and --censor-time (and --competing-time with --competing)"
+        raise BadOption(f"--event {problem}", option="--event", problem=problem)
     names = (o.event, o.competing, o.event_time, o.competing_time, o.censor_time)
     used = [_column(columns, n, "--event") if n else None for n in names]
     times = [patient_time(*values) for values in zip(*(_number(frame, c) for c in used), strict=True)]
@@ -220,7 +219,7 @@ def cohort_summary(
     by_name = options.by or (setting if isinstance(setting, str) else None)
     by = _column(columns, by_name, "--by") if by_name else None
     if by is not None and (not by.codes or by.kind != Kind.integer and by.kind != Kind.text):
-        raise BadOption(f"--by: '{by.name}' is not a coded variable")
+        raise BadOption.of("--by", f"'{by.name}' is not a coded variable")
     words = WORDS.get(lang, WORDS["en"])
     ungrouped = words["ungrouped"].format(name=label_in(by.label, lang)) if by is not None else ""
     chosen = _variables(columns, options, by)
